@@ -1,0 +1,278 @@
+"""The `annotator` command line. Thin: every command calls the core."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from annotator import __version__
+
+app = typer.Typer(
+    name="annotator",
+    help="Label entity spans in news articles and export spaCy training data.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+labels_app = typer.Typer(help="List, add, remove or recolour the project's labels.")
+app.add_typer(labels_app, name="labels")
+
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="Project file (default: the default project in your data folder)."),
+]
+
+
+class UserError(Exception):
+    """A mistake of the user's: printed as one line, exit code 1."""
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"annotator: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def open_project(db: Path | None, must_exist: bool = False):
+    from annotator.core.paths import default_project
+    from annotator.core.project import Project
+
+    path = db or default_project()
+    return Project(path, create=not must_exist)
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    self_check: Annotated[
+        bool, typer.Option("--self-check", help="Check that every part of the app works.")
+    ] = False,
+) -> None:
+    if version:
+        typer.echo(f"annotator {__version__}")
+        raise typer.Exit()
+    if self_check:
+        from annotator.selfcheck import run_self_check
+
+        raise typer.Exit(run_self_check())
+    if ctx.invoked_subcommand is None:
+        gui(db=None, screenshot=None, article=None)
+
+
+@app.command("import")
+def import_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .jsonl, .csv).")],
+    db: DbOpt = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Import nothing if any record is bad.")
+    ] = False,
+    suggest: Annotated[
+        bool, typer.Option("--suggest", help="Compute suggestions for the new articles too.")
+    ] = False,
+    annotator: Annotated[str, typer.Option(help="Who is importing.")] = "",
+) -> None:
+    """Import articles from files and folders."""
+    from annotator.core.importing import import_paths
+
+    for p in paths:
+        if not p.exists():
+            fail(f"{p}: no such file or folder")
+    with open_project(db) as project, _progress("Importing") as bar:
+        report = import_paths(project, paths, strict=strict, annotator=annotator, progress=bar)
+    for bad in report.bad:
+        typer.echo(f"annotator: {'error' if strict else 'skipped'}: {bad}", err=True)
+    if not report.stored:
+        fail(f"--strict: {len(report.bad)} bad records, nothing was imported")
+    typer.echo(report.summary(), err=True)
+    if suggest:
+        suggest_cmd(db=db)
+
+
+@app.command("export")
+def export_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Output folder (spacy) or file/folder (jsonl).")],
+    db: DbOpt = None,
+    format: Annotated[str, typer.Option("--format", help="spacy or jsonl.")] = "spacy",
+    dev_split: Annotated[float, typer.Option(help="Share of articles for dev.spacy.")] = 0.2,
+    seed: Annotated[int, typer.Option(help="Seed of the stable train/dev split.")] = 0,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail if any span is off spaCy's token boundaries.")
+    ] = False,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", help="Statuses to export (repeatable).")
+    ] = None,
+) -> None:
+    """Export accepted work as spaCy DocBins (train/dev) or Prodigy-style JSONL."""
+    from annotator.core.exporting import export_project
+
+    if format not in ("spacy", "jsonl"):
+        fail(f"--format must be spacy or jsonl, not {format!r}")
+    if not 0.0 <= dev_split < 1.0:
+        fail("--dev-split must be at least 0 and less than 1")
+    with open_project(db, must_exist=True) as project:
+        report = export_project(
+            project, out, format=format, dev_split=dev_split, seed=seed, strict=strict,
+            statuses=status or ["accepted"],
+        )  # fmt: skip
+    for m in report.misaligned:
+        typer.echo(
+            f"annotator: misaligned: article {m.article_id} [{m.start}, {m.end}) {m.label} "
+            f"{m.text!r} is not on token boundaries (nearest: {m.hint})",
+            err=True,
+        )
+    for path in report.files:
+        typer.echo(f"wrote {path}", err=True)
+
+
+@app.command("stats")
+def stats_cmd(
+    db: DbOpt = None, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """Counts of articles by status and of accepted spans by label."""
+    with open_project(db, must_exist=True) as project:
+        stats = project.stats()
+    if as_json:
+        typer.echo(json.dumps(stats, ensure_ascii=False))
+        return
+    typer.echo(
+        f"{stats['articles']} articles: {stats['pending']} pending, {stats['accepted']} accepted, "
+        f"{stats['rejected']} rejected, {stats['skipped']} skipped"
+    )
+    typer.echo(f"{stats['spans']} spans in accepted articles")
+    for label, n in stats["labels"].items():
+        typer.echo(f"  {label:<20} {n}")
+
+
+@labels_app.command("list")
+def labels_list(db: DbOpt = None) -> None:
+    """List the labels with their colour and key."""
+    with open_project(db) as project:
+        for lab in project.labels():
+            typer.echo(f"{lab.name}\t{lab.colour}\t{lab.key or '-'}")
+
+
+@labels_app.command("add")
+def labels_add(
+    name: str,
+    db: DbOpt = None,
+    colour: Annotated[str | None, typer.Option("--colour", "--color")] = None,
+    key: Annotated[str | None, typer.Option("--key")] = None,
+) -> None:
+    """Add a label."""
+    with open_project(db) as project:
+        lab = project.add_label(name, colour=colour, key=key)
+    typer.echo(f"added {lab.name} {lab.colour} key {lab.key or '-'}")
+
+
+@labels_app.command("remove")
+def labels_remove(
+    name: str,
+    db: DbOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Also delete its spans.")] = False,
+) -> None:
+    """Remove a label (refused while spans use it, unless --force)."""
+    with open_project(db, must_exist=True) as project:
+        n = project.remove_label(name, force=force)
+    typer.echo(f"removed {name}" + (f" and its {n} spans" if n else ""))
+
+
+@labels_app.command("recolour")
+def labels_recolour(
+    name: str,
+    colour: str,
+    db: DbOpt = None,
+) -> None:
+    """Change a label's colour (e.g. '#aa9cfc')."""
+    with open_project(db, must_exist=True) as project:
+        lab = project.update_label(name, colour=colour)
+    typer.echo(f"{lab.name} is now {lab.colour}")
+
+
+@app.command("suggest")
+def suggest_cmd(
+    db: DbOpt = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="spaCy pipeline: package name or path.")
+    ] = None,
+    patterns: Annotated[
+        Path | None, typer.Option("--patterns", help="EntityRuler patterns (JSONL).")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Processes for spaCy.")] = 1,
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="Map a model label: LOC=GPE (repeatable).")
+    ] = None,
+) -> None:
+    """Compute and cache suggestions for every pending article."""
+    from annotator.core.suggesting import configure_suggester, suggest_pending
+
+    with open_project(db, must_exist=True) as project:
+        suggester = configure_suggester(project, model=model, patterns=patterns, label_map=map_)
+        if suggester.model_error:
+            typer.echo(f"annotator: {suggester.model_error}", err=True)
+        with _progress("Suggesting") as bar:
+            n = suggest_pending(project, suggester, workers=workers, progress=bar)
+    typer.echo(f"suggestions computed for {n} articles" if n else "suggestions are up to date",
+               err=True)  # fmt: skip
+
+
+@app.command("gui")
+def gui(
+    db: DbOpt = None,
+    screenshot: Annotated[
+        Path | None, typer.Option("--screenshot", help="Render the window offscreen to a PNG and exit.")
+    ] = None,
+    article: Annotated[int | None, typer.Option("--article", help="Article id to show.")] = None,
+) -> None:
+    """Open the desktop app."""
+    try:
+        from annotator.gui.app import run_gui
+    except ImportError as exc:  # the window is not built yet, or Qt is missing
+        fail(f"the desktop window is not available ({exc}); use the command line: annotator --help")
+        return
+    raise typer.Exit(run_gui(db=db, screenshot=screenshot, article=article))
+
+
+class _progress:
+    """A rich progress bar on stderr, driven by (done, total) callbacks."""
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+        console = Console(stderr=True)
+        self.progress = Progress(
+            f"[bold]{self.what}", BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+            console=console, transient=True, disable=not console.is_terminal,
+        )  # fmt: skip
+        self.progress.__enter__()
+        self.task = self.progress.add_task(self.what, total=None)
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        self.progress.update(self.task, completed=done, total=total or None)
+
+    def __exit__(self, *exc):
+        self.progress.__exit__(*exc)
+
+
+def main() -> None:
+    from annotator.core.project import ProjectError
+
+    try:
+        app(prog_name="annotator")
+    except ProjectError as exc:
+        typer.echo(f"annotator: error: {exc}", err=True)
+        sys.exit(1)
+    except UserError as exc:
+        typer.echo(f"annotator: error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("annotator: interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,116 @@
+"""Schema of the project file, as sqlite-utils migrations. Documented in docs/schema.md."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+SCHEMA_VERSION = 1
+migrations = Migrations("annotator")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            input_hash TEXT NOT NULL UNIQUE,
+            text TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT '',
+            meta TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'accepted', 'rejected', 'skipped')),
+            status_by TEXT,
+            status_at TEXT,
+            prodigy_input_hash INTEGER,
+            prodigy_task_hash INTEGER,
+            version INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_articles_status ON articles(status, id)")
+    db.execute(
+        """
+        CREATE TABLE labels (
+            name TEXT PRIMARY KEY,
+            colour TEXT NOT NULL,
+            key TEXT,
+            ord INTEGER NOT NULL
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE spans (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            source TEXT NOT NULL,
+            annotator TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            CHECK (start >= 0 AND "end" > start)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_spans_article ON spans(article_id, start)")
+    db.execute("CREATE INDEX idx_spans_label ON spans(label)")
+    db.execute(
+        """
+        CREATE TABLE suggestions (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            fingerprint TEXT NOT NULL,
+            spans TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (article_id, fingerprint)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE dismissed (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            annotator TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            PRIMARY KEY (article_id, start, "end", label)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            annotator TEXT NOT NULL DEFAULT '',
+            article_id INTEGER,
+            action TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+    db.execute("CREATE INDEX idx_events_article ON events(article_id, id)")
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # Full-text search over title and text, kept in step by triggers.
+    db.execute(
+        "CREATE VIRTUAL TABLE articles_fts USING fts5("
+        "title, text, content='articles', content_rowid='id', tokenize='unicode61')"
+    )
+    db.execute(
+        """CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+           INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+           END"""
+    )
+    db.execute(
+        """CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+           INSERT INTO articles_fts(articles_fts, rowid, title, text)
+           VALUES ('delete', old.id, old.title, old.text);
+           END"""
+    )
+    db.execute(
+        """CREATE TRIGGER articles_au AFTER UPDATE OF title, text ON articles BEGIN
+           INSERT INTO articles_fts(articles_fts, rowid, title, text)
+           VALUES ('delete', old.id, old.title, old.text);
+           INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+           END"""
+    )

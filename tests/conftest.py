@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+
+@pytest.fixture
+def corpora() -> Path:
+    if not CORPORA.is_dir():
+        pytest.skip(f"the shared corpora are not beside this checkout ({CORPORA})")
+    return CORPORA
+
+
+@pytest.fixture
+def project(tmp_path):
+    from annotator.core.project import Project
+
+    with Project(tmp_path / "test.annotator.db") as p:
+        yield p
