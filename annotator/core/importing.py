@@ -6,6 +6,8 @@ A record is stored whole (article, status, spans, suggestions) or not at all. Wi
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,53 +66,85 @@ def import_paths(
             for item in read_file(path, on_bytes=tick):
                 if item.error:
                     report.bad.append(item.error)
-            done_before += path.stat().st_size
+            done_before += _size(path)
         if report.bad:
             report.stored = False
             return report
 
-    writer = _Writer(project, report, annotator)
-    for path in files:
-        for item in read_file(path, on_bytes=tick):
-            if cancelled and cancelled():
-                writer.flush()
-                report.stored = True
-                project.log("import", annotator=annotator, files=[str(p) for p in files],
-                            imported=report.imported, cancelled=True)  # fmt: skip
-                return report
-            if item.error:
-                report.bad.append(item.error)
-            elif item.record is not None:
-                writer.add(item.record)
-        done_before += path.stat().st_size
-    writer.flush()
+    cancelled_early = False
+    with _Writer(project, report, annotator) as writer:
+        for path in files:
+            for item in read_file(path, on_bytes=tick):
+                if cancelled and cancelled():
+                    cancelled_early = True
+                    break
+                if item.error:
+                    report.bad.append(item.error)
+                elif item.record is not None:
+                    writer.add(item.record)
+            if cancelled_early:
+                break
+            done_before += _size(path)
+    project.invalidate_caches()
     with project.db.atomic():
         project.log(
             "import", annotator=annotator, files=[str(p) for p in files],
             imported=report.imported, duplicates=report.duplicates, bad=len(report.bad),
+            cancelled=cancelled_early,
         )  # fmt: skip
     return report
 
 
 class _Writer:
-    """Buffers records and writes each batch in one transaction."""
+    """Stores batches of records on a thread of its own, with its own connection, while
+    the caller goes on reading: parsing (Python) and storing (mostly SQLite, which lets go
+    of the GIL) overlap. The queue is bounded, so memory stays flat."""
 
     def __init__(self, project: Project, report: ImportReport, annotator: str):
-        self.project = project
+        self.path = project.path
         self.report = report
         self.annotator = annotator
         self.pending: list[ArticleRecord] = []
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="annotator-import", daemon=True)
+
+    def __enter__(self) -> _Writer:
+        self.thread.start()
+        return self
 
     def add(self, record: ArticleRecord) -> None:
         self.pending.append(record)
         if len(self.pending) >= BATCH:
-            self.flush()
+            self._send()
 
-    def flush(self) -> None:
-        if not self.pending:
-            return
+    def _send(self) -> None:
+        if self.error is not None:
+            raise self.error
         batch, self.pending = self.pending, []
-        added = self.project.add_records(batch, annotator=self.annotator)
+        self.queue.put(batch)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None and self.pending:
+            self._send()
+        self.queue.put(None)
+        self.thread.join()
+        if exc_type is None and self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        try:
+            with Project(self.path) as project:
+                while (batch := self.queue.get()) is not None:
+                    if self.error is None:
+                        self._store(project, batch)
+        except BaseException as exc:  # handed to the reading thread
+            self.error = exc
+            while self.queue.get() is not None:  # drain so the reader never blocks
+                pass
+
+    def _store(self, project: Project, batch: list[ArticleRecord]) -> None:
+        added = project.add_records(batch, annotator=self.annotator)
         r = self.report
         r.duplicates += added.duplicates
         r.imported += len(added.ids)
@@ -119,3 +153,10 @@ class _Writer:
         r.labels_added.extend(added.labels_added)
         for status, n in added.statuses.items():
             r.statuses[status] = r.statuses.get(status, 0) + n
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # reported by read_file as a bad record
+        return 0

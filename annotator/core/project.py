@@ -129,6 +129,10 @@ class Project:
         # FULL: a committed decision survives a power cut, not only a crash.
         conn.execute("PRAGMA synchronous = FULL")
 
+    def invalidate_caches(self) -> None:
+        """Forget what this connection remembers (labels), after another one wrote."""
+        self._label_cache = None
+
     def close(self) -> None:
         self.db.conn.close()
 
@@ -283,23 +287,23 @@ class Project:
                         known.add(s.label)
                         self.add_label(s.label, annotator=annotator)
                         out.labels_added.append(s.label)
-            span_rows, sugg_rows = [], []
+            # Take the write lock first, so that the ids we hand out stay ours.
+            self.db.execute("UPDATE search_index_state SET indexed_upto = indexed_upto")
+            next_id = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
+            art_rows, span_rows, sugg_rows = [], [], []
             for r, h in zip(batch, hashes, strict=True):
                 if h in seen:
                     out.duplicates += 1
                     continue
                 seen.add(h)
+                aid, next_id = next_id, next_id + 1
                 decided = r.status != "pending"
-                cur = conn.execute(
-                    "INSERT INTO articles(input_hash, text, title, source, meta, status, status_by,"
-                    " status_at, prodigy_input_hash, prodigy_task_hash, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (h, r.text, r.title, r.source, json.dumps(r.meta, ensure_ascii=False),
+                art_rows.append(
+                    (aid, h, r.text, r.title, r.source, json.dumps(r.meta, ensure_ascii=False),
                      r.status, (annotator or None) if decided else None,
                      stamp if decided else None, r.prodigy_input_hash, r.prodigy_task_hash,
-                     stamp),
+                     stamp)
                 )  # fmt: skip
-                aid = cur.lastrowid
                 out.ids.append(aid)
                 out.statuses[r.status] = out.statuses.get(r.status, 0) + 1
                 span_rows.extend(
@@ -309,6 +313,12 @@ class Project:
                 if r.suggestions:
                     data = [[s.start, s.end, s.label, "import"] for s in r.suggestions]
                     sugg_rows.append((aid, "import", json.dumps(data), stamp))
+            conn.executemany(
+                "INSERT INTO articles(id, input_hash, text, title, source, meta, status, status_by,"
+                " status_at, prodigy_input_hash, prodigy_task_hash, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                art_rows,
+            )
             conn.executemany(
                 'INSERT INTO spans(article_id, start, "end", label, source, annotator, created_at)'
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -362,11 +372,33 @@ class Project:
             conds.append("status = ?")
             args.append(status)
         if search and search.strip():
+            self.ensure_search_index()
             conds.append("id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
             args.append(fts_query(search))
         if conds:
             sql += " WHERE " + " AND ".join(conds)
         return [r[0] for r in self.db.execute(sql + " ORDER BY id", args).fetchall()]
+
+    def ensure_search_index(self, chunk: int = 5000) -> int:
+        """Index the articles added since the last search (imports skip it to stay fast).
+        Returns how many were indexed."""
+        done = 0
+        while True:
+            with self.db.atomic():
+                upto = self.db.execute("SELECT indexed_upto FROM search_index_state").fetchone()[0]
+                last = self.db.execute(
+                    "SELECT max(id) FROM (SELECT id FROM articles WHERE id > ? ORDER BY id LIMIT ?)",
+                    [upto, chunk],
+                ).fetchone()[0]
+                if last is None:
+                    return done
+                cur = self.db.execute(
+                    "INSERT INTO articles_fts(rowid, title, text) "
+                    "SELECT id, title, text FROM articles WHERE id > ? AND id <= ?",
+                    [upto, last],
+                )
+                done += cur.rowcount
+                self.db.execute("UPDATE search_index_state SET indexed_upto = ?", [last])
 
     def queue_rows(self, ids: Sequence[int]) -> list[tuple[int, str, str, str]]:
         """(id, title, status, first line) for the given ids, for a list view."""
@@ -459,16 +491,23 @@ class Project:
             raise ProjectError(f"span [{span.start}, {span.end}) overlaps another span")
 
     def add_span(
-        self, article_id: int, span: Span, annotator: str = "", expected_version: int | None = None
+        self,
+        article_id: int,
+        span: Span,
+        annotator: str = "",
+        expected_version: int | None = None,
+        span_id: int | None = None,
     ) -> int:
+        """Store a span. `span_id` re-creates a deleted span under its old id (undo)."""
         with self.db.atomic():
             self._check_version(article_id, expected_version)
             self._validate_span(article_id, span)
             cur = self.db.execute(
-                'INSERT INTO spans(article_id, start, "end", label, source, annotator, created_at) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [article_id, span.start, span.end, span.label, span.source, annotator, now()],
-            )
+                "INSERT INTO spans(id, article_id, start, \"end\", label, source, annotator, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [span_id, article_id, span.start, span.end, span.label, span.source, annotator,
+                 now()],
+            )  # fmt: skip
             span_id = cur.lastrowid
             self._bump(article_id)
             self.log(
@@ -524,14 +563,20 @@ class Project:
                      after=[old.start, old.end, old.label])  # fmt: skip
 
     def delete_span(
-        self, span_id: int, annotator: str = "", expected_version: int | None = None
+        self,
+        span_id: int,
+        annotator: str = "",
+        expected_version: int | None = None,
+        dismiss: bool = True,
     ) -> StoredSpan:
-        """Delete a span; it is remembered as dismissed so it isn't suggested again."""
+        """Delete a span. It is remembered as dismissed, so it isn't suggested again,
+        unless `dismiss` is False (undoing the span's creation)."""
         old = self._span(span_id)
         with self.db.atomic():
             self._check_version(old.article_id, expected_version)
             self.db.execute("DELETE FROM spans WHERE id = ?", [span_id])
-            self._dismiss(old.article_id, old.span, annotator)
+            if dismiss:
+                self._dismiss(old.article_id, old.span, annotator)
             self._bump(old.article_id)
             self.log("span_delete", old.article_id, annotator, span_id=span_id,
                      start=old.start, end=old.end, label=old.label)  # fmt: skip

@@ -91,24 +91,26 @@ def m001_initial(db: Database) -> None:
     )
     db.execute("CREATE INDEX idx_events_article ON events(article_id, id)")
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    # Full-text search over title and text, kept in step by triggers.
+    # Full-text search over title and text. New articles are indexed lazily (see
+    # Project.ensure_search_index) so that imports stay fast; edits and deletes are kept in
+    # step by triggers. `detail=none`: the search box only needs "every word, as a prefix".
     db.execute(
         "CREATE VIRTUAL TABLE articles_fts USING fts5("
-        "title, text, content='articles', content_rowid='id', tokenize='unicode61')"
+        "title, text, content='articles', content_rowid='id', tokenize='unicode61', detail=none)"
     )
+    db.execute("CREATE TABLE search_index_state (id INTEGER PRIMARY KEY CHECK (id = 1), "
+               "indexed_upto INTEGER NOT NULL)")  # fmt: skip
+    db.execute("INSERT INTO search_index_state VALUES (1, 0)")
     db.execute(
-        """CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
-           INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
-           END"""
-    )
-    db.execute(
-        """CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        """CREATE TRIGGER articles_ad AFTER DELETE ON articles
+           WHEN old.id <= (SELECT indexed_upto FROM search_index_state) BEGIN
            INSERT INTO articles_fts(articles_fts, rowid, title, text)
            VALUES ('delete', old.id, old.title, old.text);
            END"""
     )
     db.execute(
-        """CREATE TRIGGER articles_au AFTER UPDATE OF title, text ON articles BEGIN
+        """CREATE TRIGGER articles_au AFTER UPDATE OF title, text ON articles
+           WHEN old.id <= (SELECT indexed_upto FROM search_index_state) BEGIN
            INSERT INTO articles_fts(articles_fts, rowid, title, text)
            VALUES ('delete', old.id, old.title, old.text);
            INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);

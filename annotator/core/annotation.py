@@ -1,0 +1,163 @@
+"""What the annotator sees and does on one article, as reversible edits.
+
+`shown_spans` combines an article's stored spans with its suggestions. Every change the
+window makes is an `Edit` with `apply(project)` and `revert(project)`: the window wraps
+each in a QUndoCommand, and the same edits are tested here without Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .project import AcceptResult, Project, StoredSpan
+from .records import Span
+
+
+@dataclass(frozen=True, slots=True)
+class ShownSpan:
+    start: int
+    end: int
+    label: str
+    source: str  # model, pattern, decision, human, import
+    confirmed: bool  # a stored span (drawn filled) or a suggestion (drawn outlined)
+    span_id: int | None = None
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end, self.label, self.source)
+
+
+def shown_spans(
+    project: Project, article_id: int, suggestions: Sequence[Span] = ()
+) -> list[ShownSpan]:
+    """Stored spans, plus the suggestions that don't overlap them and weren't dismissed.
+    Accepted articles show their stored spans only: suggestions never change them."""
+    stored = project.spans(article_id)
+    shown = [ShownSpan(s.start, s.end, s.label, s.source, True, s.id) for s in stored]
+    if project.article(article_id).status != "accepted" and suggestions:
+        dismissed = project.dismissed(article_id)
+        taken = [(s.start, s.end) for s in stored]
+        labels = set(project.label_names())
+        for sug in suggestions:
+            if (sug.start, sug.end, sug.label) in dismissed or sug.label not in labels:
+                continue
+            if any(sug.start < e and s < sug.end for s, e in taken):
+                continue
+            taken.append((sug.start, sug.end))
+            shown.append(ShownSpan(sug.start, sug.end, sug.label, sug.source, False))
+    shown.sort(key=lambda s: (s.start, s.end))
+    return shown
+
+
+class Edit:
+    """A reversible change to one article."""
+
+    article_id: int
+    text: str = "edit"
+
+    def apply(self, project: Project, annotator: str = "") -> None:
+        raise NotImplementedError
+
+    def revert(self, project: Project, annotator: str = "") -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class AddSpan(Edit):
+    article_id: int
+    span: Span
+    span_id: int | None = None
+    text: str = "add span"
+
+    def apply(self, project, annotator=""):
+        self.span_id = project.add_span(self.article_id, self.span, annotator)
+
+    def revert(self, project, annotator=""):
+        project.delete_span(self.span_id, annotator, dismiss=False)
+
+
+@dataclass
+class RemoveSpan(Edit):
+    """Delete a stored span, or dismiss a suggestion."""
+
+    article_id: int
+    shown: ShownSpan
+    span_id: int | None = None
+    text: str = "delete span"
+
+    def __post_init__(self):
+        self.span_id = self.shown.span_id
+
+    def apply(self, project, annotator=""):
+        if self.shown.confirmed:
+            project.delete_span(self.span_id, annotator)
+        else:
+            project.dismiss(self.article_id, self.shown.span, annotator)
+
+    def revert(self, project, annotator=""):
+        if self.shown.confirmed:
+            project.add_span(self.article_id, self.shown.span, annotator, span_id=self.span_id)
+        project.undismiss(self.article_id, self.shown.span, annotator)
+
+
+@dataclass
+class ChangeSpan(Edit):
+    """New boundaries or label for a span. A changed suggestion becomes a human span."""
+
+    article_id: int
+    shown: ShownSpan
+    start: int
+    end: int
+    label: str
+    before: StoredSpan | None = None
+    new_id: int | None = None
+    text: str = "change span"
+
+    def apply(self, project, annotator=""):
+        if self.shown.confirmed:
+            self.before = project.update_span(
+                self.shown.span_id, start=self.start, end=self.end, label=self.label,
+                annotator=annotator,
+            )  # fmt: skip
+        else:
+            with project.db.atomic():
+                project.dismiss(self.article_id, self.shown.span, annotator)
+                new = Span(self.start, self.end, self.label, "human")
+                self.new_id = project.add_span(self.article_id, new, annotator)
+
+    def revert(self, project, annotator=""):
+        if self.shown.confirmed:
+            project.restore_span(self.before, annotator)
+        else:
+            with project.db.atomic():
+                project.delete_span(self.new_id, annotator, dismiss=False)
+                project.undismiss(self.article_id, self.shown.span, annotator)
+
+
+@dataclass
+class SetStatus(Edit):
+    """Accept (confirming the suggestions shown), reject or skip an article."""
+
+    article_id: int
+    status: str
+    confirm: list[Span] = field(default_factory=list)
+    result: AcceptResult | None = None
+    text: str = "decide"
+
+    def __post_init__(self):
+        self.text = {"accepted": "accept", "rejected": "reject", "skipped": "skip"}.get(
+            self.status, self.status
+        )
+
+    def apply(self, project, annotator=""):
+        confirm = self.confirm if self.status == "accepted" else []
+        self.result = project.set_status(self.article_id, self.status, annotator, confirm=confirm)
+
+    def revert(self, project, annotator=""):
+        project.undo_status(self.result, annotator)
+
+
+def accept_edit(article_id: int, shown: Sequence[ShownSpan]) -> SetStatus:
+    """Accepting confirms every suggestion still shown."""
+    return SetStatus(article_id, "accepted", [s.span for s in shown if not s.confirmed])

@@ -1,0 +1,65 @@
+"""Token boundaries of an article, for snapping selections and growing/shrinking spans.
+
+Uses the tokenizer of the project's language (`spacy.blank(lang)`), the same one export
+uses, so a span made in the window always falls on the boundaries spaCy trains with.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from functools import lru_cache
+
+
+@lru_cache(maxsize=4)
+def blank(lang: str = "en"):
+    import spacy
+
+    return spacy.blank(lang)
+
+
+class TokenIndex:
+    """Start and end offsets (code points) of every non-space token of a text."""
+
+    def __init__(self, text: str, lang: str = "en"):
+        doc = blank(lang).make_doc(text)
+        toks = [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
+        self.starts = [s for s, _ in toks]
+        self.ends = [e for _, e in toks]
+        self.text_length = len(text)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def snap(self, start: int, end: int) -> tuple[int, int] | None:
+        """Expand [start, end) to whole tokens; None if it covers no token (only spaces)."""
+        if start > end:
+            start, end = end, start
+        if start == end:  # a caret: the token under it
+            end = start + 1
+        first = bisect_right(self.ends, start)  # first token ending after start
+        last = bisect_left(self.starts, end) - 1  # last token starting before end
+        if first > last or first >= len(self.starts):
+            return None
+        return self.starts[first], self.ends[last]
+
+    def token_at(self, offset: int) -> int | None:
+        i = bisect_right(self.starts, offset) - 1
+        if i >= 0 and offset < self.ends[i]:
+            return i
+        return None
+
+    def resize(self, start: int, end: int, side: str, delta: int) -> tuple[int, int] | None:
+        """Grow (delta=+1) or shrink (delta=-1) a token-aligned span by one token at
+        `side` ("start" or "end"). None when that would leave no token or leave the text."""
+        snapped = self.snap(start, end)
+        if snapped is None:
+            return None
+        first = bisect_left(self.starts, snapped[0])
+        last = bisect_left(self.ends, snapped[1])
+        if side == "start":
+            first -= delta
+        else:
+            last += delta
+        if first < 0 or last >= len(self.starts) or first > last:
+            return None
+        return self.starts[first], self.ends[last]
