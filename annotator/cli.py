@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from annotator import __version__
+from annotator.core.records import STATUSES
 
 app = typer.Typer(
     name="annotator",
@@ -113,10 +114,23 @@ def export_cmd(
         fail(f"--format must be spacy or jsonl, not {format!r}")
     if not 0.0 <= dev_split < 1.0:
         fail("--dev-split must be at least 0 and less than 1")
+    statuses = status or ["accepted"]
+    for st in statuses:
+        if st not in STATUSES:
+            fail(f"--status {st!r}: expected one of {', '.join(STATUSES)}")
     with open_project(db, must_exist=True) as project:
+        suggestions = None
+        if "pending" in statuses:  # pending articles go out with their current suggestions
+            from annotator.core.suggesting import SuggestionService
+
+            service = SuggestionService.from_project(project)
+            service.load(project)
+            if service.state != "ready":
+                typer.echo(f"annotator: {service.message}", err=True)
+            suggestions = lambda art: service.compute(project, art.id)  # noqa: E731
         report = export_project(
             project, out, format=format, dev_split=dev_split, seed=seed, strict=strict,
-            statuses=status or ["accepted"],
+            statuses=statuses, suggestions=suggestions,
         )  # fmt: skip
     for m in report.misaligned:
         typer.echo(
@@ -262,17 +276,24 @@ class _progress:
         self.progress.__exit__(*exc)
 
 
-def main() -> None:
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that are the user's to fix: printed as one line, never a traceback."""
+    from annotator.core.export import ExportError
     from annotator.core.project import ProjectError
+    from annotator.core.suggest import ModelError, PatternsError
 
+    return (ProjectError, ExportError, ModelError, PatternsError, UserError, OSError)
+
+
+def main() -> None:
     try:
         app(prog_name="annotator")
-    except ProjectError as exc:
-        typer.echo(f"annotator: error: {exc}", err=True)
-        sys.exit(1)
-    except UserError as exc:
-        typer.echo(f"annotator: error: {exc}", err=True)
-        sys.exit(1)
     except KeyboardInterrupt:
         typer.echo("annotator: interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:
+        if not isinstance(exc, _user_errors()):
+            raise
+        message = str(exc).strip() or type(exc).__name__
+        typer.echo(f"annotator: error: {message}", err=True)
+        sys.exit(1)

@@ -339,6 +339,18 @@ class Project:
             raise ProjectError(f"no article {article_id}")
         return _article(row)
 
+    def articles_by_id(self, ids: Sequence[int]) -> list[Article]:
+        """The articles with these ids, in the order given (missing ids are left out)."""
+        found: dict[int, Article] = {}
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i : i + 900])
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(
+                f"SELECT {_ARTICLE_COLS} FROM articles WHERE id IN ({marks})", chunk
+            ):
+                found[row[0]] = _article(row)
+        return [found[i] for i in ids if i in found]
+
     def article_version(self, article_id: int) -> int:
         row = self.db.execute("SELECT version FROM articles WHERE id = ?", [article_id]).fetchone()
         if row is None:
@@ -655,13 +667,23 @@ class Project:
         ).fetchall()
         return [r[0] for r in rows]
 
-    def accepted_mentions(self) -> Iterator[tuple[str, int, int, str]]:
-        """(text, start, end, label) of every span in accepted articles, for propagation."""
+    def accepted_mentions(self) -> Iterator[tuple[int, str, int, int, str]]:
+        """(article id, text, start, end, label) of every span in accepted articles."""
         cur = self.db.execute(
-            'SELECT a.text, s.start, s."end", s.label FROM spans s '
-            "JOIN articles a ON a.id = s.article_id WHERE a.status = 'accepted' ORDER BY a.id"
+            'SELECT a.id, a.text, s.start, s."end", s.label FROM spans s '
+            "JOIN articles a ON a.id = s.article_id WHERE a.status = 'accepted' "
+            "ORDER BY a.id, s.start"
         )
         yield from cur
+
+    def accepted_signature(self) -> tuple:
+        """Changes whenever the accepted spans may have changed (cheap to compute)."""
+        return tuple(self.db.execute(
+            "SELECT count(*), coalesce(sum(version), 0), coalesce(max(version), 0) "
+            "FROM articles WHERE status = 'accepted'"
+        ).fetchone()) + tuple(self.db.execute(
+            "SELECT count(*), coalesce(max(id), 0) FROM spans"
+        ).fetchone())  # fmt: skip
 
     # ---- decisions on the whole article ---------------------------------------------
     def set_status(

