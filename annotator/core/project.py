@@ -377,6 +377,33 @@ class Project:
                 yield _article(row)
             last = rows[-1][0]
 
+    def iter_articles_with_spans(
+        self, statuses: Sequence[str] | None = None, batch: int = 500
+    ) -> Iterator[tuple[Article, list[Span]]]:
+        """Articles with their stored spans, spans read in one query per batch."""
+        arts: list[Article] = []
+        for art in self.iter_articles(statuses, batch):
+            arts.append(art)
+            if len(arts) == batch:
+                yield from self._with_spans(arts)
+                arts = []
+        yield from self._with_spans(arts)
+
+    def _with_spans(self, arts: list[Article]) -> Iterator[tuple[Article, list[Span]]]:
+        if not arts:
+            return
+        by_article: dict[int, list[Span]] = {a.id: [] for a in arts}
+        rows = self.db.execute(
+            'SELECT article_id, start, "end", label, source FROM spans '
+            "WHERE article_id BETWEEN ? AND ? ORDER BY article_id, start, id",
+            [arts[0].id, arts[-1].id],
+        )
+        for aid, start, end, label, source in rows:
+            if aid in by_article:
+                by_article[aid].append(Span(start, end, label, source))
+        for art in arts:
+            yield art, by_article[art.id]
+
     def article_ids(self, status: str | None = None, search: str | None = None) -> list[int]:
         sql, args = "SELECT id FROM articles", []
         conds = []

@@ -8,6 +8,7 @@ its entities are then widened to the nearest enclosing tokens.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -17,26 +18,44 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 
+class TokenBoundaries:
+    """Token start/end offsets of one doc, for many O(log n) snaps (``Doc.char_span`` scans
+    the tokens on every call, which dominated suggestion time on long articles)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.length = len(doc.text)
+        self.starts = [t.idx for t in doc]
+        self.ends = [t.idx + len(t.text) for t in doc]
+        self._start_set = set(self.starts)
+        self._end_set = set(self.ends)
+
+    def snap(self, start: int, end: int) -> tuple[int, int] | None:
+        """Like ``doc.char_span(start, end, alignment_mode="expand")``, as offsets."""
+        start = max(0, start)
+        end = min(self.length, end)
+        if start >= end:
+            return None
+        if start in self._start_set and end in self._end_set:
+            return start, end
+        first = bisect.bisect_right(self.ends, start)  # first token ending after `start`
+        last = bisect.bisect_left(self.starts, end) - 1  # last token starting before `end`
+        if first > last:
+            return None
+        return self.starts[first], self.ends[last]
+
+
 def snap_to_tokens(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     """Character offsets widened to whole tokens of ``doc``; None if nothing is covered."""
-    start = max(0, start)
-    end = min(len(doc.text), end)
-    if start >= end:
-        return None
-    span = doc.char_span(start, end)  # strict: the common, already aligned case
-    if span is None:
-        span = doc.char_span(start, end, alignment_mode="expand")
-    if span is None or len(span) == 0:
-        return None
-    return span.start_char, span.end_char
+    return TokenBoundaries(doc).snap(start, end)
 
 
 def align_spans(doc: Doc, spans: Iterable[Span]) -> list[Span]:
     """Every span snapped to ``doc``'s tokens; spans that cover no token are dropped."""
+    bounds = TokenBoundaries(doc)
     out: list[Span] = []
     seen: set[Span] = set()
     for s in spans:
-        snapped = snap_to_tokens(doc, s.start, s.end)
+        snapped = bounds.snap(s.start, s.end)
         if snapped is None:
             continue
         new = s if snapped == (s.start, s.end) else Span(*snapped, s.label, s.source)

@@ -141,7 +141,9 @@ class Suggester:
             self._patterns_hash = patterns_fingerprint(self.patterns_path)
             self.patterns = PatternMatcher.from_file(self.patterns_path, lang=self.lang)
         # The tokenizer export uses: suggestions are snapped to it, decisions indexed with it.
-        self.tokenizer_nlp: Language = self.patterns.nlp if self.patterns else spacy.blank(self.lang)
+        self.tokenizer_nlp: Language = (
+            self.patterns.nlp if self.patterns else spacy.blank(self.lang)
+        )
 
     # ------------------------------------------------------------------ state
 
@@ -261,9 +263,7 @@ class Suggester:
         for doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
             yield self._machine(doc.text, doc, merged)
 
-    def decision_index(
-        self, pairs: Iterable[tuple[str, Iterable[Span]]] = ()
-    ) -> DecisionIndex:
+    def decision_index(self, pairs: Iterable[tuple[str, Iterable[Span]]] = ()) -> DecisionIndex:
         """A :class:`DecisionIndex` using this engine's tokenizer, filled from
         ``(text, accepted spans)`` pairs."""
         return DecisionIndex.from_pairs(pairs, nlp=self.tokenizer_nlp)

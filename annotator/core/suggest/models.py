@@ -104,8 +104,7 @@ def _require(name_or_path: str | None) -> str:
     resolved = resolve_model(name_or_path)
     if resolved is None:
         raise NoModelError(
-            "No spaCy model is installed "
-            f"(looked for {', '.join(DEFAULT_MODELS)}). {INSTALL_HINT}"
+            f"No spaCy model is installed (looked for {', '.join(DEFAULT_MODELS)}). {INSTALL_HINT}"
         )
     return resolved
 

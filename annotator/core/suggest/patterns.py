@@ -152,7 +152,7 @@ class PatternMatcher:
 
     def pipe(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[Span]]:
         if self._empty:
-            for text in texts:
+            for _ in texts:
                 yield []
             return
         for doc in self.nlp.pipe(texts, batch_size=batch_size):

@@ -99,8 +99,7 @@ class DecisionIndex:
         """Each accepted token sequence and the label it will be suggested with."""
         if self._labels is None:
             self._labels = {
-                key: min(c, key=lambda lab, c=c: (-c[lab], lab))
-                for key, c in self._counts.items()
+                key: min(c, key=lambda lab, c=c: (-c[lab], lab)) for key, c in self._counts.items()
             }
         return self._labels
 
