@@ -28,8 +28,11 @@ patterns and decisions alone and :attr:`Suggester.model_error` says why.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
+import multiprocessing
+import warnings
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +57,29 @@ from .propagate import DecisionIndex
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
+
+_FORKED: Suggester | None = None  # the suggester a forked worker uses
+
+
+def _suggest_batch(job: tuple[list[str], bool]) -> list[list[Span]]:
+    texts, merged = job
+    suggester = _FORKED
+    nlp = suggester.nlp
+    if nlp is None:
+        return [suggester._machine(t, None, merged) for t in texts]
+    return [suggester._machine(d.text, d, merged) for d in nlp.pipe(texts, batch_size=len(texts))]
+
+
+def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for text in texts:
+        batch.append(text)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
 
 # Bump when this package's output changes for the same inputs (it is part of the fingerprint).
 ENGINE_VERSION = "1"
@@ -256,12 +282,41 @@ class Suggester:
         ``if __name__ == "__main__"`` guard and, when frozen, ``multiprocessing.freeze_support()``.
         """
         nlp = self.nlp
+        if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
+            yield from self._suggest_forked(texts, batch_size, n_process, merged)
+            return
         if nlp is None:
             for text in texts:
                 yield self._machine(text, None, merged)
             return
         for doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
             yield self._machine(doc.text, doc, merged)
+
+    def _suggest_forked(
+        self, texts: Iterable[str], batch_size: int, n_process: int, merged: bool
+    ) -> Iterator[list[Span]]:
+        """Where processes can fork: each worker runs the whole job (model, patterns,
+        alignment, merge) on a batch and sends back only spans, so the parent has almost
+        nothing to do and no Doc crosses a process boundary."""
+        global _FORKED
+        _FORKED = self
+        ctx = multiprocessing.get_context("fork")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # "multi-threaded, fork()"
+            pool = ctx.Pool(n_process)
+        try:
+            # `texts` is read on this thread only (it may come from a database cursor);
+            # a few batches in flight per worker keep both busy and memory bounded.
+            in_flight: collections.deque = collections.deque()
+            for batch in _batches(texts, batch_size):
+                in_flight.append(pool.apply_async(_suggest_batch, ((batch, merged),)))
+                if len(in_flight) >= 2 * n_process:
+                    yield from in_flight.popleft().get()
+            while in_flight:
+                yield from in_flight.popleft().get()
+        finally:
+            pool.terminate()
+            _FORKED = None
 
     def decision_index(self, pairs: Iterable[tuple[str, Iterable[Span]]] = ()) -> DecisionIndex:
         """A :class:`DecisionIndex` using this engine's tokenizer, filled from
