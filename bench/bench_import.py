@@ -109,11 +109,12 @@ def main() -> None:
             )  # fmt: skip
             runs[name] = json.loads(out.stdout)
         bare = run_bare(big, tmp / "bare.db")
+        file_mb = round(big.stat().st_size / 1e6, 1)
     ours = runs["big"]
     print(json.dumps({
         "benchmark": "import",
         "articles": ours["articles"],
-        "file_mb": round(big.stat().st_size / 1e6, 1) if big.exists() else None,
+        "file_mb": file_mb,
         "ours": ours,
         "bare_sqlite_loop": bare,
         "ratio_ours_to_bare": round(ours["articles_per_s"] / bare["articles_per_s"], 3),
