@@ -95,7 +95,9 @@ def import_cmd(
 
 @app.command("export")
 def export_cmd(
-    out: Annotated[Path, typer.Option("--out", help="Output folder (spacy) or file/folder (jsonl).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Output folder (spacy) or file/folder (jsonl).")
+    ],
     db: DbOpt = None,
     format: Annotated[str, typer.Option("--format", help="spacy or jsonl.")] = "spacy",
     dev_split: Annotated[float, typer.Option(help="Share of articles for dev.spacy.")] = 0.2,
@@ -237,7 +239,8 @@ def suggest_cmd(
 def gui(
     db: DbOpt = None,
     screenshot: Annotated[
-        Path | None, typer.Option("--screenshot", help="Render the window offscreen to a PNG and exit.")
+        Path | None,
+        typer.Option("--screenshot", help="Render the window offscreen to a PNG and exit."),
     ] = None,
     article: Annotated[int | None, typer.Option("--article", help="Article id to show.")] = None,
 ) -> None:

@@ -36,8 +36,8 @@ def make_jsonl(path: Path, n: int, seed: int = 0) -> None:
             name = rng.choice(NAMES)
             text = f"Story {i}: {name} {body}."
             start = text.index(name)
-            task = {"text": text, "meta": {"id": i}, "answer": "accept",
-                    "spans": [{"start": start, "end": start + len(name), "label": "ORG"}]}  # fmt: skip
+            span = {"start": start, "end": start + len(name), "label": "ORG"}
+            task = {"text": text, "meta": {"id": i}, "answer": "accept", "spans": [span]}
             f.write(json.dumps(task) + "\n")
 
 
@@ -49,9 +49,13 @@ def run_ours(src: Path, db: Path) -> dict:
     with Project(db) as project:
         report = import_paths(project, [src])
     secs = time.perf_counter() - t
-    return {"articles": report.imported, "seconds": round(secs, 3),
-            "articles_per_s": round(report.imported / secs),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}  # fmt: skip
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "articles": report.imported,
+        "seconds": round(secs, 3),
+        "articles_per_s": round(report.imported / secs),
+        "peak_rss_mb": round(peak, 1),
+    }
 
 
 def run_bare(src: Path, db: Path) -> dict:

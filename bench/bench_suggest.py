@@ -66,7 +66,9 @@ def main() -> None:
                     project.add_records([ArticleRecord(text=t) for t in texts])
                     suggester = configure_suggester(project)
                     suggester.load()
-                    secs = timed(lambda: suggest_pending(project, suggester, workers=workers))
+                    t = time.perf_counter()
+                    suggest_pending(project, suggester, workers=workers)
+                    secs = time.perf_counter() - t
                     assert not project.uncached_article_ids(suggester.fingerprint)
                 results.setdefault(f"workers_{workers}", []).append(secs)
     best = {k: min(v) for k, v in results.items()}

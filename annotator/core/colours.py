@@ -48,4 +48,6 @@ def default_key(order: int) -> str | None:
 
 def is_colour(value: str) -> bool:
     v = value.lstrip("#")
-    return value.startswith("#") and len(v) in (3, 6) and all(c in "0123456789abcdefABCDEF" for c in v)
+    return (
+        value.startswith("#") and len(v) in (3, 6) and all(c in "0123456789abcdefABCDEF" for c in v)
+    )

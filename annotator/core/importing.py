@@ -36,7 +36,9 @@ class ImportReport:
         if self.duplicates:
             parts.append(f"skipped {self.duplicates} duplicates")
         if self.bad:
-            parts.append(f"{len(self.bad)} bad records {'refused' if not self.stored else 'skipped'}")
+            parts.append(
+                f"{len(self.bad)} bad records {'refused' if not self.stored else 'skipped'}"
+            )
         return ", ".join(parts)
 
 

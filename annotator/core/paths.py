@@ -11,7 +11,7 @@ APP_NAME = "Annotator"
 
 
 def data_dir() -> Path:
-    """The user's data directory (XDG on Linux, Application Support on macOS, AppData on Windows)."""
+    """The user's data folder: XDG on Linux, Application Support on macOS, AppData on Windows."""
     return user_data_path(APP_NAME, appauthor=False)
 
 

@@ -250,7 +250,9 @@ class Project:
             raise ProjectError(f"no label {name}")
         used = self.db.execute("SELECT count(*) FROM spans WHERE label = ?", [name]).fetchone()[0]
         if used and not force:
-            raise ProjectError(f"label {name} is used by {used} spans; pass --force to delete them too")
+            raise ProjectError(
+                f"label {name} is used by {used} spans; pass --force to delete them too"
+            )
         with self.db.atomic():
             self.db.execute(
                 "UPDATE articles SET version = version + 1 WHERE id IN "
@@ -426,7 +428,8 @@ class Project:
             with self.db.atomic():
                 upto = self.db.execute("SELECT indexed_upto FROM search_index_state").fetchone()[0]
                 last = self.db.execute(
-                    "SELECT max(id) FROM (SELECT id FROM articles WHERE id > ? ORDER BY id LIMIT ?)",
+                    "SELECT max(id) FROM "
+                    "(SELECT id FROM articles WHERE id > ? ORDER BY id LIMIT ?)",
                     [upto, chunk],
                 ).fetchone()[0]
                 if last is None:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from annotator.core.annotation import (
-    AddSpan, ChangeSpan, RemoveSpan, SetStatus, accept_edit, shown_spans,
+    AddSpan,
+    ChangeSpan,
+    RemoveSpan,
+    SetStatus,
+    accept_edit,
+    shown_spans,
 )  # fmt: skip
 from annotator.core.records import ArticleRecord, Span
 
 TEXT = "Vladimir Putin met NATO in Kyiv."
-SUGG = [Span(0, 14, "PERSON", "model"), Span(19, 23, "ORG", "pattern"), Span(27, 31, "GPE", "model")]
+SUGG = [
+    Span(0, 14, "PERSON", "model"),
+    Span(19, 23, "ORG", "pattern"),
+    Span(27, 31, "GPE", "model"),
+]
 
 
 def setup(project):

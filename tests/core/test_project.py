@@ -36,7 +36,15 @@ def test_pragmas_and_schema(project):
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     tables = set(project.db.table_names())
-    assert {"articles", "labels", "spans", "suggestions", "dismissed", "events", "settings"} <= tables
+    assert {
+        "articles",
+        "labels",
+        "spans",
+        "suggestions",
+        "dismissed",
+        "events",
+        "settings",
+    } <= tables
     assert project.db["_sqlite_migrations"].count == 1
 
 
@@ -119,7 +127,10 @@ def test_accept_confirms_suggestions_atomically_and_undo(project):
     )
     art = project.article(aid)
     assert art.status == "accepted" and art.status_by == "ann" and art.status_at
-    assert [(s.label, s.source) for s in project.spans(aid)] == [("ORG", "model"), ("ORG", "pattern")]
+    assert [(s.label, s.source) for s in project.spans(aid)] == [
+        ("ORG", "model"),
+        ("ORG", "pattern"),
+    ]
     assert project.stats()["spans"] == 2
     project.undo_status(result)
     assert project.article(aid).status == "pending"

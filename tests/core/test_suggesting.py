@@ -58,7 +58,9 @@ def test_suggest_again_does_nothing_until_the_suggester_changes(seeded, tmp_path
     assert "up to date" in run("suggest", "--db", seeded).stderr
     patterns = tmp_path / "p.jsonl"
     patterns.write_text('{"label": "ORG", "pattern": "Kremlin"}\n')
-    assert "computed for 2 articles" in run("suggest", "--db", seeded, "--patterns", patterns).stderr
+    assert (
+        "computed for 2 articles" in run("suggest", "--db", seeded, "--patterns", patterns).stderr
+    )
     assert "up to date" in run("suggest", "--db", seeded).stderr
     assert "computed for 2" in run("suggest", "--db", seeded, "--map", "LOC=GPE").stderr
     with Project(seeded) as p:
@@ -125,7 +127,9 @@ def test_decisions_propagate_and_deleted_mentions_stay_deleted(tmp_path):
         accept_edit(ids[0], shown_spans(p, ids[0])).apply(p)
         svc.refresh_decisions(p)
         second = svc.compute(p, ids[1])
-        assert [(s.start, s.end, s.label, s.source) for s in second] == [(0, 10, "BRAND", "decision")]
+        assert [(s.start, s.end, s.label, s.source) for s in second] == [
+            (0, 10, "BRAND", "decision")
+        ]
         assert svc.compute(p, ids[2]) == []
         shown = shown_spans(p, ids[1], second)
         RemoveSpan(ids[1], shown[0]).apply(p)
