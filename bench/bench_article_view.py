@@ -2,7 +2,8 @@
 
     QT_QPA_PLATFORM=offscreen uv run python bench/bench_article_view.py
 
-Prints JSON (milliseconds). Both widgets get the same text and spans in the same run:
+Prints JSON (milliseconds, the median of 5 alternating repeats). Both widgets get the same
+text and spans in the same run:
 - setup_and_first_paint: set the text and spans, then paint the viewport once;
 - scroll_repaint_median: median of 20 steps of (scroll one page, repaint the viewport);
 - respan_one: set_spans with one span changed (a typical edit), then repaint;
@@ -175,13 +176,21 @@ def bench_baseline(text: str, spans: list[ShownSpan], colours: dict[str, str]) -
     }
 
 
-def run(n_words: int, n_spans: int) -> dict:
+def median_of(results: list[dict]) -> dict:
+    return {k: round(statistics.median(r[k] for r in results), 1) for k in results[0]}
+
+
+def run(n_words: int, n_spans: int, repeats: int = 5) -> dict:
+    """Each widget `repeats` times, alternating; the median of each figure."""
     text, spans = make_article(n_words, n_spans)
     colours = {label: default_colour(label) for label in LABELS}
-    view = bench_view(text, spans, colours)
-    QApplication.processEvents()
-    base = bench_baseline(text, spans, colours)
-    QApplication.processEvents()
+    views, bases = [], []
+    for _ in range(repeats):
+        views.append(bench_view(text, spans, colours))
+        QApplication.processEvents()
+        bases.append(bench_baseline(text, spans, colours))
+        QApplication.processEvents()
+    view, base = median_of(views), median_of(bases)
     return {
         "chars": len(text),
         "words": n_words,

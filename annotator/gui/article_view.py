@@ -1,0 +1,641 @@
+"""The article text: read-only, selectable from the keyboard, spans highlighted, labels tagged.
+
+Offsets in and out of this widget are code points into the stored text (see `offsets.py`);
+the text is always shown as plain text and never read back from the document.
+
+How spans are drawn:
+- a `QSyntaxHighlighter` sets the character formats, block by block, from a per-block index
+  built once per `set_spans` (stored span: filled with the label colour; suggestion: a faint
+  tint of it);
+- the last character of every span gets extra letter spacing: the gap after the span is where
+  its label tag goes, so tags never cover text (QPlainTextEdit ignores line-height settings);
+- `paintEvent` draws the tags and the suggestions' outlines for the visible blocks only.
+
+Keys: the view keeps only cursor movement, selection (Shift+arrows, Home/End, PageUp/PageDown)
+and Copy/Select All. Every other key (letters, digits, space, Delete, Backspace, Enter, Escape,
+Ctrl+PageUp/PageDown, Alt+...) is ignored here, and its ShortcutOverride is not accepted, so
+window shortcuts and the parent's keyPressEvent see it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from itertools import accumulate
+from operator import attrgetter
+from typing import NamedTuple
+
+from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPen,
+    QSyntaxHighlighter,
+    QTextBlock,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFormat,
+    QTextLine,
+    QTextOption,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
+
+from ..core.annotation import ShownSpan
+from ..core.colours import default_colour
+from .offsets import Utf16Map
+
+SUGGESTED_BY = {
+    "model": "suggested by the model",
+    "pattern": "suggested by a pattern rule",
+    "decision": "suggested by an earlier decision in this project",
+    "import": "suggested in the imported file",
+    "human": "suggested",
+}
+CONFIRMED_AS = {
+    "model": "confirmed (first suggested by the model)",
+    "pattern": "confirmed (first suggested by a pattern rule)",
+    "decision": "confirmed (first suggested by an earlier decision in this project)",
+    "import": "imported",
+    "human": "added by hand",
+}
+
+
+def describe_span(span: ShownSpan) -> str:
+    """The words shown when hovering a span, e.g. "PERSON — suggested by the model"."""
+    if span.confirmed:
+        return f"{span.label} — {CONFIRMED_AS.get(span.source, f'confirmed ({span.source})')}"
+    how = SUGGESTED_BY.get(span.source, f"suggested ({span.source})")
+    return f"{span.label} — {how}, not yet confirmed"
+
+
+# What QTextDocument.setPlainText turns into a block break (see offsets.py).
+_BLOCK_BREAKS = re.compile("\r\n|[\n\r\u2029\ufdd0\ufdd1]")
+_NAV_KEYS = frozenset(
+    k.value
+    for k in (
+        Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
+        Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown,
+    )
+)  # fmt: skip
+_PAGE_KEYS = frozenset((Qt.Key.Key_PageUp.value, Qt.Key.Key_PageDown.value))
+_SERIF_FAMILIES = [
+    "Charter", "Georgia", "Cambria", "Source Serif 4", "Noto Serif", "DejaVu Serif",
+    "Liberation Serif", "Times New Roman",
+]  # fmt: skip
+
+_SANS_FAMILIES = ["Segoe UI", "Helvetica Neue", "Arial", "Noto Sans", "DejaVu Sans"]
+
+_THEMES = {
+    False: {"base": "#fbfaf7", "text": "#1e1e1e", "selection": "#b6d3f5", "sel_text": "#000000"},
+    True: {"base": "#1e1f22", "text": "#dedede", "selection": "#3b5b85", "sel_text": "#ffffff"},
+}
+# QTextFormat property on every span's character format: "stored" or "suggested".
+SPAN_KIND_PROPERTY = QTextFormat.Property.UserProperty.value + 1
+_BOX_INSET_Y = 1.0  # fills and outlines stop short of the line's top and bottom
+_BOX_PAD_X = 2.0  # and start a little before the span's first character
+_BOX_RADIUS = 3.0
+_TAG_PAD_X = 4.0  # inside a tag, left and right of its text
+_TAG_GAP_L = 4.0  # between a span's last character and its tag
+_TAG_GAP_R = 2.0  # after the tag
+
+
+def _last_cluster_start(text: str, start: int, end: int) -> int:
+    """Where the span's last grapheme cluster starts (roughly): formatting the last code point
+    alone would split a base letter from its combining marks and break their shaping."""
+    i = end - 1
+    while i > start:
+        ch = text[i]
+        if (
+            unicodedata.category(ch) in ("Mn", "Mc", "Me")
+            or "\ufe00" <= ch <= "\ufe0f"  # variation selectors
+            or "\U0001f3fb" <= ch <= "\U0001f3ff"  # skin tones
+            or "\U000e0020" <= ch <= "\U000e007f"  # tag characters (flags)
+        ):
+            i -= 1
+        elif text[i - 1] == "\u200d" or unicodedata.combining(text[i - 1]) == 9:
+            i -= 2  # joined by a ZWJ, or a conjunct after a virama
+        else:
+            break
+    return max(i, start)
+
+
+def _luminance(c: QColor) -> float:
+    def lin(v: float) -> float:
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF())
+
+
+def _ink_on(c: QColor) -> QColor:
+    """Text colour readable on background `c`."""
+    return QColor("#161616") if _luminance(c) > 0.2 else QColor("#ffffff")
+
+
+def _line_colour(c: QColor, dark: bool, darkest: float = 0.25) -> QColor:
+    """The label colour as a line (or, with a lower `darkest`, as text) on the theme's
+    background."""
+    if dark:
+        return c if _luminance(c) > 0.15 else c.lighter(170)
+    out = QColor(c)
+    while _luminance(out) > darkest:
+        out = out.darker(115)
+    return out
+
+
+class _Piece(NamedTuple):
+    """The part of a span inside one block, in positions relative to the block."""
+
+    start: int
+    end: int
+    span: ShownSpan
+    tail: (
+        int  # where the span's last character starts, if in this block (its tag goes here), else -1
+    )
+
+
+class _SpanHighlighter(QSyntaxHighlighter):
+    def __init__(self, view: ArticleView) -> None:
+        super().__init__(view.document())
+        self._view = view
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        view = self._view
+        fmt = view._format
+        for piece in view._pieces_in(self.currentBlock()):
+            label, confirmed = piece.span.label, piece.span.confirmed
+            if piece.tail >= 0:
+                if piece.tail > piece.start:
+                    self.setFormat(piece.start, piece.tail - piece.start, fmt(label, confirmed))
+                self.setFormat(piece.tail, piece.end - piece.tail, fmt(label, confirmed, True))
+            else:
+                self.setFormat(piece.start, piece.end - piece.start, fmt(label, confirmed))
+
+
+class ArticleView(QPlainTextEdit):
+    """Shows one article's text and its spans; reports selections in code points."""
+
+    selectionRangeChanged = Signal(object)  # (start, end) code points, or None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._map = Utf16Map("")
+        self._block_starts: list[int] = [0]
+        self._spans: list[ShownSpan] = []
+        self._span_starts: list[int] = []
+        self._max_end: list[int] = []  # running maximum of span ends, for containment lookups
+        # The same spans in Qt positions: start, end, start of the last character; and the
+        # running maximum of the ends, to find the spans overlapping a block (see _pieces_in).
+        self._qs: list[int] = []
+        self._qe: list[int] = []
+        self._ql: list[int] = []
+        self._qe_max: list[int] = []
+        self._qt_cache: dict[ShownSpan, tuple[int, int, int]] = {}
+        self._colours: dict[str, str] = {}
+        self._formats: dict[tuple, QTextCharFormat] = {}
+        self._tag_widths: dict[str, float] = {}
+        self._tag_font_cache: QFont | None = None
+        self._styles: dict[str, tuple[QColor, ...]] = {}
+        self._dark = False
+        self._last_range: tuple[int, int] | None = None
+
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.setUndoRedoEnabled(False)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setTabChangesFocus(True)
+        self.setCursorWidth(2)
+        self.setFrameShape(QPlainTextEdit.Shape.NoFrame)
+        font = QFont()
+        font.setFamilies(_SERIF_FAMILIES)
+        font.setStyleHint(QFont.StyleHint.Serif)
+        font.setPointSizeF(13.5)
+        self.setFont(font)
+        self.document().setDocumentMargin(28)
+        self._highlighter = _SpanHighlighter(self)
+        self._apply_palette()
+        self.selectionChanged.connect(self._report_selection)
+
+    # ---- content ---------------------------------------------------------------------
+
+    def set_article(self, text: str, spans: list[ShownSpan], colours: dict[str, str]) -> None:
+        """Show a new article (plain text, never markup); scrolls to the top."""
+        self._text = text
+        self._map = Utf16Map(text)
+        to_qt = self._map.to_qt
+        self._block_starts = [0] + [to_qt(m.end()) for m in _BLOCK_BREAKS.finditer(text)]
+        self._colours = dict(colours)
+        self._formats.clear()
+        self._styles.clear()
+        self._qt_cache = {}
+        self._index(spans)
+        # One edit block inside: the highlighter formats every block once, from the new index.
+        self.setPlainText(text)
+        self.moveCursor(QTextCursor.MoveOperation.Start)
+        self.verticalScrollBar().setValue(0)
+        self.horizontalScrollBar().setValue(0)
+        self._report_selection()
+
+    def set_spans(self, spans: list[ShownSpan]) -> None:
+        """Re-highlight only the blocks whose spans changed; keeps the scroll and the cursor."""
+        old_spans, old_cache = set(self._spans), self._qt_cache
+        self._index(spans)
+        changed = old_spans.symmetric_difference(self._spans)
+        starts, blocks = self._block_starts, set()
+        for span in changed:
+            qs, qe, _ = old_cache.get(span) or self._qt_cache[span]
+            blocks.update(range(bisect_right(starts, qs) - 1, bisect_right(starts, qe - 1)))
+            if len(blocks) > 200:
+                break
+        # QPlainTextEdit keeps its top block while blocks re-wrap: the scroll stays put.
+        if len(blocks) > 200:
+            self._highlighter.rehighlight()
+        else:
+            doc = self.document()
+            for number in sorted(blocks):
+                self._highlighter.rehighlightBlock(doc.findBlockByNumber(number))
+        self.viewport().update()
+
+    def set_colours(self, colours: dict[str, str]) -> None:
+        self._colours = dict(colours)
+        self._restyle()
+
+    def set_theme(self, dark: bool) -> None:
+        self._dark = bool(dark)
+        self._apply_palette()
+        self._restyle()
+
+    # ---- cursor and selection, in code points ------------------------------------------
+
+    def selected_range(self) -> tuple[int, int] | None:
+        c = self.textCursor()
+        if not c.hasSelection():
+            return None
+        start, end = self._map.to_py(c.selectionStart()), self._map.to_py(c.selectionEnd())
+        return (start, end) if end > start else None
+
+    def cursor_offset(self) -> int:
+        return self._map.to_py(self.textCursor().position())
+
+    def span_at_offset(self, offset: int) -> ShownSpan | None:
+        """The innermost span with start <= offset < end."""
+        i = bisect_right(self._span_starts, offset)
+        best = None
+        while i > 0:
+            i -= 1
+            if self._max_end[i] <= offset:
+                break
+            s = self._spans[i]
+            inside = s.start <= offset < s.end
+            if inside and (best is None or s.end - s.start < best.end - best.start):
+                best = s
+        return best
+
+    def span_at_cursor(self) -> ShownSpan | None:
+        """The span at the selection's start, or containing the cursor (or just before it)."""
+        c = self.textCursor()
+        if c.hasSelection():
+            return self.span_at_offset(self._map.to_py(c.selectionStart()))
+        offset = self.cursor_offset()
+        found = self.span_at_offset(offset)
+        if found is None and offset > 0:
+            found = self.span_at_offset(offset - 1)
+        return found
+
+    def select_range(self, start: int, end: int) -> None:
+        """Select [start, end) with the cursor at `end`, and scroll to it."""
+        n = len(self._text)
+        start, end = min(max(start, 0), n), min(max(end, 0), n)
+        c = QTextCursor(self.document())
+        c.setPosition(self._map.to_qt(start))
+        c.setPosition(self._map.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(c)
+        self.ensureCursorVisible()
+
+    def clear_selection(self) -> None:
+        c = self.textCursor()
+        if c.hasSelection():
+            c.clearSelection()
+            self.setTextCursor(c)
+
+    def tooltip_at(self, pos: QPoint) -> str | None:
+        """The hover text for viewport position `pos`, or None off the spans."""
+        span = self._span_under(pos)
+        return describe_span(span) if span is not None else None
+
+    def _report_selection(self) -> None:
+        current = self.selected_range()
+        if current != self._last_range:
+            self._last_range = current
+            self.selectionRangeChanged.emit(current)
+
+    # ---- index of the spans ----------------------------------------------------------
+
+    def _index(self, spans: Iterable[ShownSpan]) -> None:
+        """Sort the spans and convert them to Qt positions (cached per span until the next
+        article, so set_spans after one edit only converts the new span)."""
+        n = len(self._text)
+        kept = sorted(
+            (s for s in spans if 0 <= s.start < s.end <= n), key=attrgetter("start", "end")
+        )
+        cache, convert = self._qt_cache, self._qt_positions
+        new_cache = {s: cache.get(s) or convert(s) for s in kept}
+        positions = [new_cache[s] for s in kept]
+        self._qt_cache = new_cache
+        self._spans = kept
+        self._span_starts = [s.start for s in kept]
+        self._max_end = list(accumulate((s.end for s in kept), max))
+        self._qs = [p[0] for p in positions]
+        self._qe = [p[1] for p in positions]
+        self._ql = [p[2] for p in positions]
+        self._qe_max = list(accumulate(self._qe, max))
+
+    def _qt_positions(self, s: ShownSpan) -> tuple[int, int, int]:
+        """Span `s` in Qt positions: start, end, and the start of its last character."""
+        text, start, end = self._text, s.start, s.end
+        last = end - 1
+        if not (text[last] < "\u0300" and (last == start or text[last - 1] < "\u0900")):
+            last = _last_cluster_start(text, start, end)  # marks, joiners, viramas: rare
+        m = self._map
+        if m.identity:
+            return start, end, last
+        return m.to_qt(start), m.to_qt(end), m.to_qt(last)
+
+    def _pieces_in(self, block: QTextBlock) -> list[_Piece]:
+        """The parts of the spans inside `block`'s text, in order of their starts."""
+        b0 = block.position()
+        b1 = b0 + block.length() - 1  # the block's text ends before its break
+        qs, qe, ql, qe_max = self._qs, self._qe, self._ql, self._qe_max
+        found = []
+        i = bisect_left(qs, b1) - 1
+        while i >= 0 and qe_max[i] > b0:
+            if qe[i] > b0:
+                start, end = max(qs[i], b0) - b0, min(qe[i], b1) - b0
+                if end > start:
+                    tail = ql[i] - b0 if b0 <= ql[i] < b1 else -1
+                    found.append(_Piece(start, end, self._spans[i], tail))
+            i -= 1
+        found.reverse()
+        return found
+
+    # ---- looks -----------------------------------------------------------------------
+
+    def _colour(self, label: str) -> QColor:
+        c = QColor(self._colours.get(label) or default_colour(label))
+        return c if c.isValid() else QColor(default_colour(label))
+
+    def _tag_font(self) -> QFont:
+        if self._tag_font_cache is None:
+            f = QFont()
+            f.setFamilies(_SANS_FAMILIES)
+            f.setStyleHint(QFont.StyleHint.SansSerif)
+            f.setPointSizeF(max(self.font().pointSizeF() * 0.62, 7.0))
+            f.setWeight(QFont.Weight.Bold)
+            self._tag_font_cache = f
+        return self._tag_font_cache
+
+    def _style(self, label: str) -> tuple[QColor, QColor, QColor, QColor]:
+        """(label colour, its outline colour on this theme, a suggestion's tint, the text
+        colour of a suggestion's tag)."""
+        style = self._styles.get(label)
+        if style is None:
+            c = self._colour(label)
+            tint = QColor(c)
+            tint.setAlphaF(0.22 if self._dark else 0.28)
+            ink = _line_colour(c, self._dark, 0.09)
+            style = self._styles[label] = (c, _line_colour(c, self._dark), tint, ink)
+        return style
+
+    def _tag_width(self, label: str) -> float:
+        w = self._tag_widths.get(label)
+        if w is None:
+            text_w = QFontMetricsF(self._tag_font()).horizontalAdvance(label)
+            w = self._tag_widths[label] = round(text_w + 2 * _TAG_PAD_X + _TAG_GAP_L + _TAG_GAP_R)
+        return w
+
+    def _format(self, label: str, confirmed: bool, tail: bool = False) -> QTextCharFormat:
+        key = (label, confirmed, tail)
+        fmt = self._formats.get(key)
+        if fmt is None:
+            c = self._colour(label)
+            fmt = QTextCharFormat()
+            # The fills are painted under the text by paintEvent (rounded, with a gap between
+            # lines); the format says which kind of span it is, and sets the text colour.
+            fmt.setProperty(SPAN_KIND_PROPERTY, "stored" if confirmed else "suggested")
+            if confirmed:
+                fmt.setForeground(_ink_on(c))
+            if tail:
+                fmt.setFontLetterSpacingType(QFont.SpacingType.AbsoluteSpacing)
+                fmt.setFontLetterSpacing(self._tag_width(label))
+            self._formats[key] = fmt
+        return fmt
+
+    def _restyle(self) -> None:
+        self._formats.clear()
+        self._styles.clear()
+        self._highlighter.rehighlight()
+        self.viewport().update()
+
+    def _apply_palette(self) -> None:
+        t = _THEMES[self._dark]
+        pal = self.palette()
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            pal.setColor(group, QPalette.ColorRole.Base, QColor(t["base"]))
+            pal.setColor(group, QPalette.ColorRole.Window, QColor(t["base"]))
+            pal.setColor(group, QPalette.ColorRole.Text, QColor(t["text"]))
+            pal.setColor(group, QPalette.ColorRole.Highlight, QColor(t["selection"]))
+            pal.setColor(group, QPalette.ColorRole.HighlightedText, QColor(t["sel_text"]))
+        self.setPalette(pal)
+
+    def changeEvent(self, e: QEvent) -> None:  # noqa: N802
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.FontChange:
+            self._tag_widths.clear()
+            self._tag_font_cache = None
+            self._formats.clear()
+            if self._spans:
+                self._highlighter.rehighlight()
+
+    # ---- painting: visible blocks only -----------------------------------------------
+
+    def _visible_blocks(self, top: float, bottom: float) -> Iterator[tuple[QTextBlock, float]]:
+        """(block, y of its top in viewport coordinates) for blocks between top and bottom."""
+        block = self.firstVisibleBlock()
+        offset = self.contentOffset()
+        y = self.blockBoundingGeometry(block).translated(offset).top()
+        while block.isValid() and y <= bottom:
+            height = self.blockBoundingRect(block).height()
+            if block.isVisible() and y + height >= top:
+                yield block, y
+            y += height
+            block = block.next()
+
+    def _visible_boxes(self, area) -> list[tuple[_Piece, QRectF, bool, bool]]:
+        """(piece, box on one line, is the span's first box, ends with the span's tag)."""
+        boxes = []
+        x0 = self.contentOffset().x()
+        for block, y0 in self._visible_blocks(area.top(), area.bottom()):
+            pieces = self._pieces_in(block)
+            if not pieces:
+                continue
+            layout = block.layout()
+            lines = [layout.lineAt(i) for i in range(layout.lineCount())]
+            for piece in pieces:
+                for line in lines:
+                    ls = line.textStart()
+                    if piece.end <= ls:
+                        break
+                    a, b = max(piece.start, ls), min(piece.end, ls + line.textLength())
+                    if a >= b:
+                        continue
+                    xa = x0 + line.cursorToX(a)[0]
+                    xb = x0 + line.cursorToX(b)[0]
+                    first = a == piece.start and piece.span.start == self._map.to_py(
+                        block.position() + a
+                    )
+                    if first:
+                        xa -= _BOX_PAD_X
+                    rect = QRectF(xa, y0 + line.y() + _BOX_INSET_Y, xb - xa,
+                                  line.height() - 2 * _BOX_INSET_Y)  # fmt: skip
+                    boxes.append((piece, rect, first, piece.tail >= 0 and b == piece.end))
+        return boxes
+
+    def paintEvent(self, e) -> None:  # noqa: N802
+        if not self._spans:
+            super().paintEvent(e)
+            return
+        boxes = self._visible_boxes(e.rect())
+        painter = QPainter(self.viewport())
+        try:  # the fills, under the text and the selection
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            for piece, rect, _first, _tagged in boxes:
+                c, _edge, tint, _ink = self._style(piece.span.label)
+                painter.setBrush(c if piece.span.confirmed else tint)
+                painter.drawRoundedRect(rect, _BOX_RADIUS, _BOX_RADIUS)
+        finally:
+            painter.end()
+        super().paintEvent(e)
+        painter = QPainter(self.viewport())
+        try:  # the suggestions' outlines and the tags, over the text
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            tag_font = self._tag_font()
+            painter.setFont(tag_font)
+            tag_h = QFontMetricsF(tag_font).height() + 1
+            for piece, rect, _first, tagged in boxes:
+                span = piece.span
+                c, edge, _tint, ink = self._style(span.label)
+                if not span.confirmed:
+                    painter.setPen(QPen(edge, 1.25))
+                    painter.setBrush(Qt.BrushStyle.NoBrush)
+                    painter.drawRoundedRect(rect.adjusted(0.6, 0.6, -0.6, -0.6),
+                                            _BOX_RADIUS, _BOX_RADIUS)  # fmt: skip
+                if tagged:
+                    self._paint_tag(painter, span, c, edge, ink, rect, tag_h)
+        finally:
+            painter.end()
+
+    def _paint_tag(self, painter, span, c, edge, ink, box: QRectF, tag_h: float) -> None:
+        width = self._tag_width(span.label)
+        rect = QRectF(box.right() - width + _TAG_GAP_L, box.center().y() - tag_h / 2,
+                      width - _TAG_GAP_L - _TAG_GAP_R, tag_h)  # fmt: skip
+        radius = tag_h / 2.5
+        if span.confirmed:
+            fill = QColor(c).darker(125)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(rect, radius, radius)
+            painter.setPen(_ink_on(fill))
+        else:
+            painter.setPen(QPen(edge, 1.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), radius, radius)
+            painter.setPen(ink)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, span.label)
+
+    # ---- hover -----------------------------------------------------------------------
+
+    def _span_under(self, pos: QPoint) -> ShownSpan | None:
+        """The span whose character (or tag) is under viewport position `pos`."""
+        block = self.cursorForPosition(pos).block()
+        if not block.isValid() or not self._spans:
+            return None
+        geo = self.blockBoundingGeometry(block).translated(self.contentOffset())
+        layout = block.layout()
+        x, y = pos.x() - geo.left(), pos.y() - geo.top()
+        for i in range(layout.lineCount()):
+            line: QTextLine = layout.lineAt(i)
+            if line.y() <= y < line.y() + line.height():
+                if not line.x() <= x < line.x() + line.naturalTextWidth():
+                    return None
+                rel = line.xToCursor(x, QTextLine.CursorPosition.CursorOnCharacter)
+                return self.span_at_offset(self._map.to_py(block.position() + rel))
+        return None
+
+    def viewportEvent(self, e: QEvent) -> bool:  # noqa: N802
+        if e.type() == QEvent.Type.ToolTip:
+            text = self.tooltip_at(e.pos())
+            if text:
+                html_text = f"<p style='white-space:pre'>{html.escape(text)}</p>"
+                QToolTip.showText(e.globalPos(), html_text, self.viewport())
+            else:
+                QToolTip.hideText()
+                e.ignore()
+            return True
+        return super().viewportEvent(e)
+
+    # ---- keys and mouse --------------------------------------------------------------
+
+    @staticmethod
+    def keeps_key(e: QKeyEvent) -> bool:
+        """True for the keys this view handles itself: moving, selecting, copying."""
+        mods = e.modifiers()
+        if e.key() in _NAV_KEYS:
+            if mods & Qt.KeyboardModifier.AltModifier and sys.platform != "darwin":
+                return False
+            if mods & Qt.KeyboardModifier.ControlModifier and e.key() in _PAGE_KEYS:
+                return False
+            return True
+        return e.matches(QKeySequence.StandardKey.Copy) or e.matches(
+            QKeySequence.StandardKey.SelectAll
+        )
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ShortcutOverride:
+            # Accepting would keep the key from the window's shortcuts.
+            if self.keeps_key(e):
+                e.accept()
+            else:
+                e.ignore()
+            return True
+        return super().event(e)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802
+        if self.keeps_key(e):
+            super().keyPressEvent(e)
+        else:
+            e.ignore()  # goes on to the parent widgets
+
+    def mousePressEvent(self, e) -> None:  # noqa: N802
+        # A press inside the selection would start dragging the text away: start a new
+        # selection instead, at the pressed position (so nothing scrolls).
+        if (
+            e.button() == Qt.MouseButton.LeftButton
+            and not e.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            and self.textCursor().hasSelection()
+        ):
+            self.setTextCursor(self.cursorForPosition(e.position().toPoint()))
+        super().mousePressEvent(e)
