@@ -71,7 +71,10 @@ class AddSpan(Edit):
     text: str = "add span"
 
     def apply(self, project, annotator=""):
-        self.span_id = project.add_span(self.article_id, self.span, annotator)
+        # A redo re-creates the span under the id it got the first time.
+        self.span_id = project.add_span(
+            self.article_id, self.span, annotator, span_id=self.span_id
+        )
 
     def revert(self, project, annotator=""):
         project.delete_span(self.span_id, annotator, dismiss=False)
@@ -121,16 +124,18 @@ class ChangeSpan(Edit):
                 annotator=annotator,
             )  # fmt: skip
         else:
-            with project.db.atomic():
+            with project.write():
                 project.dismiss(self.article_id, self.shown.span, annotator)
                 new = Span(self.start, self.end, self.label, "human")
-                self.new_id = project.add_span(self.article_id, new, annotator)
+                self.new_id = project.add_span(
+                    self.article_id, new, annotator, span_id=self.new_id
+                )
 
     def revert(self, project, annotator=""):
         if self.shown.confirmed:
             project.restore_span(self.before, annotator)
         else:
-            with project.db.atomic():
+            with project.write():
                 project.delete_span(self.new_id, annotator, dismiss=False)
                 project.undismiss(self.article_id, self.shown.span, annotator)
 
@@ -152,7 +157,10 @@ class SetStatus(Edit):
 
     def apply(self, project, annotator=""):
         confirm = self.confirm if self.status == "accepted" else []
-        self.result = project.set_status(self.article_id, self.status, annotator, confirm=confirm)
+        ids = self.result.added_span_ids if self.result else None  # a redo keeps the ids
+        self.result = project.set_status(
+            self.article_id, self.status, annotator, confirm=confirm, span_ids=ids
+        )
 
     def revert(self, project, annotator=""):
         project.undo_status(self.result, annotator)

@@ -88,7 +88,7 @@ def import_paths(
                 break
             done_before += _size(path)
     project.invalidate_caches()
-    with project.db.atomic():
+    with project.write():
         project.log(
             "import", annotator=annotator, files=[str(p) for p in files],
             imported=report.imported, duplicates=report.duplicates, bad=len(report.bad),

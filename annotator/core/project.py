@@ -1,7 +1,7 @@
 """The project file: one SQLite database holding articles, labels, spans and decisions.
 
 Every public method that changes something writes at once, inside one transaction
-(`db.atomic()`), bumps the article's `version` and appends to the event log. Nothing
+(`Project.write()`), bumps the article's `version` and appends to the event log. Nothing
 is buffered in memory: a crash loses nothing already returned from a call.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -129,6 +130,29 @@ class Project:
         # FULL: a committed decision survives a power cut, not only a crash.
         conn.execute("PRAGMA synchronous = FULL")
 
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One write transaction; nested calls become savepoints.
+
+        `BEGIN IMMEDIATE` takes the write lock up front. A deferred `BEGIN` that reads
+        first would fail at once with "database is locked" (not wait for the busy
+        timeout) if another connection, such as the window's suggestion worker, committed
+        between its read and its first write."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+        else:
+            conn.commit()
+
     def invalidate_caches(self) -> None:
         """Forget what this connection remembers (labels), after another one wrote."""
         self._label_cache = None
@@ -148,7 +172,7 @@ class Project:
         return default if row is None else json.loads(row[0])
 
     def set_setting(self, key: str, value) -> None:
-        with self.db.atomic():
+        with self.write():
             self.db.execute(
                 "INSERT INTO settings(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -194,7 +218,7 @@ class Project:
             raise ProjectError("a label needs a name")
         if colour is not None and not colours.is_colour(colour):
             raise ProjectError(f"{colour!r} is not a colour like #aa9cfc")
-        with self.db.atomic():
+        with self.write():
             existing = {lab.name: lab for lab in self.labels()}
             if name in existing:
                 raise ProjectError(f"label {name} exists already")
@@ -232,7 +256,7 @@ class Project:
             raise ProjectError(f"no label {name}")
         if colour is not None and not colours.is_colour(colour):
             raise ProjectError(f"{colour!r} is not a colour like #aa9cfc")
-        with self.db.atomic():
+        with self.write():
             if key is not None:
                 key = key or None
                 if key and any(lab.key == key and lab.name != name for lab in labels.values()):
@@ -253,7 +277,7 @@ class Project:
             raise ProjectError(
                 f"label {name} is used by {used} spans; pass --force to delete them too"
             )
-        with self.db.atomic():
+        with self.write():
             self.db.execute(
                 "UPDATE articles SET version = version + 1 WHERE id IN "
                 "(SELECT article_id FROM spans WHERE label = ?)",
@@ -281,7 +305,7 @@ class Project:
             )  # fmt: skip
         stamp = now()
         conn = self.db.conn
-        with self.db.atomic():
+        with self.write():
             known = set(self.label_names())
             for r in batch:
                 for s in (*r.spans, *r.suggestions):
@@ -425,7 +449,7 @@ class Project:
         Returns how many were indexed."""
         done = 0
         while True:
-            with self.db.atomic():
+            with self.write():
                 upto = self.db.execute("SELECT indexed_upto FROM search_index_state").fetchone()[0]
                 last = self.db.execute(
                     "SELECT max(id) FROM "
@@ -541,7 +565,7 @@ class Project:
         span_id: int | None = None,
     ) -> int:
         """Store a span. `span_id` re-creates a deleted span under its old id (undo)."""
-        with self.db.atomic():
+        with self.write():
             self._check_version(article_id, expected_version)
             self._validate_span(article_id, span)
             cur = self.db.execute(
@@ -577,7 +601,7 @@ class Project:
             old.label if label is None else label,
             "human",
         )
-        with self.db.atomic():
+        with self.write():
             self._check_version(old.article_id, expected_version)
             self._validate_span(old.article_id, new, ignore_id=span_id)
             self.db.execute(
@@ -594,7 +618,7 @@ class Project:
 
     def restore_span(self, old: StoredSpan, annotator: str = "") -> None:
         """Put a span back as it was (undo of update_span)."""
-        with self.db.atomic():
+        with self.write():
             self.db.execute(
                 'UPDATE spans SET start = ?, "end" = ?, label = ?, source = ?, annotator = ? '
                 "WHERE id = ?",
@@ -614,7 +638,7 @@ class Project:
         """Delete a span. It is remembered as dismissed, so it isn't suggested again,
         unless `dismiss` is False (undoing the span's creation)."""
         old = self._span(span_id)
-        with self.db.atomic():
+        with self.write():
             self._check_version(old.article_id, expected_version)
             self.db.execute("DELETE FROM spans WHERE id = ?", [span_id])
             if dismiss:
@@ -643,14 +667,14 @@ class Project:
 
     def dismiss(self, article_id: int, span: Span, annotator: str = "") -> None:
         """The annotator removed a suggestion: don't suggest it in this article again."""
-        with self.db.atomic():
+        with self.write():
             self._dismiss(article_id, span, annotator)
             self._bump(article_id)
             self.log("suggestion_dismiss", article_id, annotator,
                      start=span.start, end=span.end, label=span.label)  # fmt: skip
 
     def undismiss(self, article_id: int, span: Span, annotator: str = "") -> None:
-        with self.db.atomic():
+        with self.write():
             self.db.execute(
                 'DELETE FROM dismissed WHERE article_id = ? AND start = ? AND "end" = ? '
                 "AND label = ?",
@@ -680,7 +704,7 @@ class Project:
             (aid, fp, json.dumps([[s.start, s.end, s.label, s.source] for s in spans]), stamp)
             for aid, fp, spans in items
         ]
-        with self.db.atomic():
+        with self.write():
             self.db.conn.executemany(
                 "INSERT INTO suggestions(article_id, fingerprint, spans, created_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT(article_id, fingerprint) "
@@ -723,18 +747,21 @@ class Project:
         annotator: str = "",
         confirm: Sequence[Span] = (),
         expected_version: int | None = None,
+        span_ids: Sequence[int] | None = None,
     ) -> AcceptResult:
         """Accept, reject, skip or reopen an article. On accept, `confirm` holds the
         suggestions shown to the annotator: they become confirmed spans, in the same
-        transaction as the status."""
+        transaction as the status (under `span_ids` when a redo re-creates them)."""
         if status not in STATUSES:
             raise ProjectError(f"unknown status {status!r}")
-        with self.db.atomic():
+        with self.write():
             self._check_version(article_id, expected_version)
             previous = self.article(article_id).status
-            added = []
-            for span in confirm:
-                added.append(self._insert_span_unchecked(article_id, span, annotator))
+            ids = list(span_ids) if span_ids and len(span_ids) == len(confirm) else None
+            added = [
+                self._insert_span_unchecked(article_id, span, annotator, ids[i] if ids else None)
+                for i, span in enumerate(confirm)
+            ]
             self.db.execute(
                 "UPDATE articles SET status = ?, status_by = ?, status_at = ?, "
                 "version = version + 1 WHERE id = ?",
@@ -745,7 +772,7 @@ class Project:
         return AcceptResult(article_id, previous, tuple(added))
 
     def undo_status(self, result: AcceptResult, annotator: str = "") -> None:
-        with self.db.atomic():
+        with self.write():
             if result.added_span_ids:
                 marks = ",".join("?" * len(result.added_span_ids))
                 self.db.execute(f"DELETE FROM spans WHERE id IN ({marks})", result.added_span_ids)
@@ -755,12 +782,15 @@ class Project:
             )
             self.log("status_undo", result.article_id, annotator, status=result.previous_status)
 
-    def _insert_span_unchecked(self, article_id: int, span: Span, annotator: str) -> int:
+    def _insert_span_unchecked(
+        self, article_id: int, span: Span, annotator: str, span_id: int | None = None
+    ) -> int:
         cur = self.db.execute(
-            'INSERT INTO spans(article_id, start, "end", label, source, annotator, created_at) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [article_id, span.start, span.end, span.label, span.source, annotator, now()],
-        )
+            'INSERT INTO spans(id, article_id, start, "end", label, source, annotator, '
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [span_id, article_id, span.start, span.end, span.label, span.source, annotator,
+             now()],
+        )  # fmt: skip
         return cur.lastrowid
 
 

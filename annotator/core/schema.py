@@ -43,7 +43,7 @@ def m001_initial(db: Database) -> None:
     db.execute(
         """
         CREATE TABLE spans (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: undo re-creates by id
             article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
             start INTEGER NOT NULL,
             "end" INTEGER NOT NULL,

@@ -103,3 +103,26 @@ def test_reject_and_skip_confirm_nothing(project):
         edit.apply(project)
         assert project.article(aid).status == status and project.spans(aid) == []
         edit.revert(project)
+
+
+def test_redo_recreates_spans_under_their_first_ids(project):
+    aid = setup(project)
+    add = AddSpan(aid, Span(0, 8, "PERSON"))
+    add.apply(project)
+    first = add.span_id
+    add.revert(project)
+    AddSpan(aid, Span(27, 31, "GPE")).apply(project)  # takes the next free id
+    add.apply(project)  # redo
+    assert add.span_id == first
+    change = ChangeSpan(aid, shown_spans(project, aid, SUGG)[2 - 1], 19, 23, "PERSON")
+    change.apply(project)
+    new_id = change.new_id
+    change.revert(project)
+    change.apply(project)
+    assert change.new_id == new_id
+    accept = accept_edit(aid, shown_spans(project, aid, SUGG))
+    accept.apply(project)
+    ids = accept.result.added_span_ids
+    accept.revert(project)
+    accept.apply(project)
+    assert accept.result.added_span_ids == ids

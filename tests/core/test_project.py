@@ -174,3 +174,34 @@ def test_settings_roundtrip(project):
     project.set_setting("label_map", {"LOC": "GPE"})
     assert project.get_setting("label_map") == {"LOC": "GPE"}
     assert json.loads(project.db.execute("SELECT value FROM settings").fetchone()[0])
+
+
+def test_write_takes_the_lock_before_reading(tmp_path):
+    """A read-then-write transaction must not fail when another connection writes in
+    between (SQLITE_BUSY_SNAPSHOT): the other one waits instead."""
+    import threading
+    import time
+
+    path = tmp_path / "race.db"
+    a = Project(path)
+    a.add_label("ORG")
+    aid = a.add_records([ArticleRecord(text="Reuters and AP.")]).ids[0]
+    errors = []
+
+    def other_window():
+        with Project(path) as b:
+            try:
+                b.add_span(aid, Span(12, 14, "ORG"))
+            except Exception as exc:  # noqa: BLE001 - recorded for the assert
+                errors.append(exc)
+
+    with a.write():
+        a.article_version(aid)  # a read inside the transaction
+        thread = threading.Thread(target=other_window)
+        thread.start()
+        time.sleep(0.3)  # the other connection tries to write now
+        a.add_span(aid, Span(0, 7, "ORG"))
+    thread.join()
+    assert errors == []
+    assert [(s.start, s.end) for s in a.spans(aid)] == [(0, 7), (12, 14)]
+    a.close()

@@ -1,0 +1,472 @@
+"""Dialogs: labels, preferences, export, import with progress, and the small ask/inform
+helpers. Tests replace `ask`, `inform` and the `choose_*` functions with monkeypatch, so
+the window always calls them through this module (`dialogs.ask(...)`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)  # fmt: skip
+
+from annotator.core import colours
+from annotator.core.project import Project, ProjectError
+
+# Project settings the suggestion service reads (see annotator.core.suggesting).
+MODEL_SETTING = "model"
+PATTERNS_SETTING = "patterns"
+IMPORT_FILTER = "Articles (*.txt *.jsonl *.json *.csv);;All files (*)"
+PROJECT_FILTER = "Annotator projects (*.annotator.db *.db *.sqlite);;All files (*)"
+
+
+# ---- small helpers tests monkeypatch -------------------------------------------------------
+def ask(parent: QWidget | None, title: str, text: str) -> bool:
+    box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.Yes | QMessageBox.No, parent)
+    box.setTextFormat(Qt.PlainText)
+    return box.exec() == QMessageBox.Yes
+
+
+def inform(parent: QWidget | None, title: str, text: str, detail: str = "") -> None:
+    box = QMessageBox(QMessageBox.Information, title, text, QMessageBox.Ok, parent)
+    box.setTextFormat(Qt.PlainText)
+    if detail:
+        box.setDetailedText(detail)
+    box.exec()
+
+
+def choose_files(parent: QWidget | None) -> list[Path]:
+    names, _ = QFileDialog.getOpenFileNames(parent, "Import articles", "", IMPORT_FILTER)
+    return [Path(n) for n in names]
+
+
+def choose_open_project(parent: QWidget | None) -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(parent, "Open project", "", PROJECT_FILTER)
+    return Path(name) if name else None
+
+
+def choose_new_project(parent: QWidget | None) -> Path | None:
+    name, _ = QFileDialog.getSaveFileName(
+        parent, "New project", "untitled.annotator.db", PROJECT_FILTER
+    )
+    return Path(name) if name else None
+
+
+def choose_folder(parent: QWidget | None, start: str = "") -> Path | None:
+    name = QFileDialog.getExistingDirectory(parent, "Export to folder", start)
+    return Path(name) if name else None
+
+
+def choose_file(parent: QWidget | None, title: str, start: str = "", filt: str = "") -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(parent, title, start, filt)
+    return Path(name) if name else None
+
+
+def choose_colour(parent: QWidget | None, initial: str) -> str | None:
+    colour = QColorDialog.getColor(QColor(initial), parent, "Label colour")
+    return colour.name() if colour.isValid() else None
+
+
+def swatch(colour: str, size: int = 14) -> QIcon:
+    pix = QPixmap(size, size)
+    pix.fill(QColor(colour))
+    return QIcon(pix)
+
+
+# ---- work in a thread with a progress dialog ------------------------------------------------
+class TaskThread(QThread):
+    """Runs fn(project, progress, cancelled) with its own Project (one per thread)."""
+
+    progressed = Signal(int, int)
+
+    def __init__(self, db_path: Path, fn: Callable):
+        super().__init__()
+        self.db_path, self.fn = db_path, fn
+        self.result = None
+        self.error: Exception | None = None
+        self.cancelled = False
+        self._last = -1
+
+    def _progress(self, done: int, total: int) -> None:
+        permille = int(1000 * done / total) if total else 0
+        if permille != self._last:  # at most 1000 signals, however many callbacks
+            self._last = permille
+            self.progressed.emit(permille, 1000 if total else 0)
+
+    def run(self) -> None:
+        try:
+            with Project(self.db_path) as project:
+                self.result = self.fn(project, self._progress, lambda: self.cancelled)
+        except Exception as exc:  # shown to the user by the caller
+            self.error = exc
+
+
+def run_task(parent: QWidget | None, title: str, label: str, db_path: Path, fn: Callable,
+             cancellable: bool = True) -> TaskThread:  # fmt: skip
+    """Run fn in a thread while a (cancellable) progress dialog shows; the window keeps
+    painting. Returns the finished thread: .result, .error, .cancelled."""
+    dlg = QProgressDialog(label, "Cancel" if cancellable else None, 0, 0, parent)
+    dlg.setWindowTitle(title)
+    dlg.setWindowModality(Qt.WindowModal)
+    dlg.setMinimumDuration(400)
+    dlg.setAutoClose(False)
+    dlg.setAutoReset(False)
+    thread = TaskThread(db_path, fn)
+
+    def progressed(value: int, maximum: int) -> None:
+        dlg.setMaximum(maximum)
+        dlg.setValue(value)
+
+    def cancel() -> None:
+        thread.cancelled = True
+        dlg.setLabelText("Stopping…")
+
+    thread.progressed.connect(progressed)
+    dlg.canceled.connect(cancel)
+    loop = QEventLoop()
+    thread.finished.connect(loop.quit)
+    thread.start()
+    if thread.isRunning():
+        loop.exec()
+    thread.wait()
+    dlg.reset()
+    dlg.deleteLater()
+    return thread
+
+
+def run_import(parent: QWidget | None, db_path: Path, paths: list[Path], annotator: str = ""):
+    """Import files in a thread with a cancellable progress dialog. Returns the
+    ImportReport, or None after an error (already shown)."""
+    from annotator.core.importing import import_paths
+
+    def work(project, progress, cancelled):
+        return import_paths(project, paths, annotator=annotator, progress=progress,
+                            cancelled=cancelled)  # fmt: skip
+
+    n = len(paths)
+    label = f"Importing {paths[0].name}…" if n == 1 else f"Importing {n} files…"
+    task = run_task(parent, "Import", label, db_path, work)
+    if task.error is not None:
+        inform(parent, "Import failed", f"Nothing more was imported: {task.error}")
+        return None
+    return task.result
+
+
+def import_summary(report, cancelled: bool = False) -> tuple[str, str]:
+    text = report.summary()[:1].upper() + report.summary()[1:] + "."
+    if cancelled:
+        text = "Import cancelled. " + text
+    detail = "\n".join(str(b) for b in report.bad[:200])
+    if len(report.bad) > 200:
+        detail += f"\n… and {len(report.bad) - 200} more"
+    return text, detail
+
+
+# ---- labels ----------------------------------------------------------------------------------
+class LabelsDialog(QDialog):
+    """Add, recolour, re-key and remove labels. Every change is written at once."""
+
+    labelsChanged = Signal()
+
+    def __init__(self, project: Project, annotator: str = "", parent=None):
+        super().__init__(parent)
+        self.project, self.annotator = project, annotator
+        self.setWindowTitle("Labels")
+        self.resize(480, 420)
+        self.table = QTableWidget(0, 4, self)
+        self.table.setHorizontalHeaderLabels(["Colour", "Name", "Key", ""])
+        self.table.verticalHeader().hide()
+        self.table.setSelectionMode(QTableWidget.NoSelection)
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.Stretch)
+        for col in (0, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setPlaceholderText("New label, e.g. PERSON")
+        self.add_button = QPushButton("Add", self)
+        self.add_button.clicked.connect(self.add_label)
+        self.name_edit.returnPressed.connect(self.add_label)
+        self.error = QLabel("", self)
+        self.error.setTextFormat(Qt.PlainText)
+        self.error.setStyleSheet("color: #d0453b;")
+        self.error.setWordWrap(True)
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.name_edit, 1)
+        add_row.addWidget(self.add_button)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(add_row)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.fill()
+
+    def fill(self) -> None:
+        labels = self.project.labels()
+        self.table.setRowCount(len(labels))
+        for row, lab in enumerate(labels):
+            colour = QPushButton(self)
+            colour.setIcon(swatch(lab.colour, 16))
+            colour.setText(lab.colour)
+            colour.setToolTip("Change the colour")
+            colour.clicked.connect(lambda _=False, n=lab.name, c=lab.colour: self.recolour(n, c))
+            self.table.setCellWidget(row, 0, colour)
+            name = QLabel(lab.name, self)
+            name.setTextFormat(Qt.PlainText)
+            name.setContentsMargins(6, 0, 6, 0)
+            self.table.setCellWidget(row, 1, name)
+            key = QComboBox(self)
+            key.addItems(["—", *colours.KEYS])
+            key.setCurrentIndex(colours.KEYS.index(lab.key) + 1 if lab.key in colours.KEYS else 0)
+            key.currentIndexChanged.connect(lambda i, n=lab.name: self.set_key(n, i))
+            self.table.setCellWidget(row, 2, key)
+            remove = QPushButton("Remove", self)
+            remove.clicked.connect(lambda _=False, n=lab.name: self.remove(n))
+            self.table.setCellWidget(row, 3, remove)
+
+    def _do(self, fn: Callable) -> bool:
+        try:
+            fn()
+        except ProjectError as exc:
+            self.error.setText(str(exc))
+            return False
+        self.error.setText("")
+        self.fill()
+        self.labelsChanged.emit()
+        return True
+
+    def add_label(self) -> None:
+        name = self.name_edit.text().strip()
+        if name and self._do(lambda: self.project.add_label(name, annotator=self.annotator)):
+            self.name_edit.clear()
+
+    def recolour(self, name: str, current: str) -> None:
+        colour = choose_colour(self, current)
+        if colour:
+            self._do(lambda: self.project.update_label(name, colour=colour,
+                                                       annotator=self.annotator))  # fmt: skip
+
+    def set_key(self, name: str, index: int) -> None:
+        key = colours.KEYS[index - 1] if index > 0 else ""
+
+        def change():
+            with self.project.write():
+                for other in self.project.labels():  # a taken key moves to this label
+                    if key and other.key == key and other.name != name:
+                        self.project.update_label(other.name, key="", annotator=self.annotator)
+                self.project.update_label(name, key=key, annotator=self.annotator)
+
+        self._do(change)
+
+    def remove(self, name: str) -> None:
+        try:
+            self.project.remove_label(name, annotator=self.annotator)
+        except ProjectError as exc:
+            if "used by" not in str(exc):
+                self.error.setText(str(exc))
+                return
+            if not ask(self, "Remove label", f"{exc.args[0].split(';')[0]}. Delete them too?"):
+                return
+            self._do(lambda: self.project.remove_label(name, force=True,
+                                                       annotator=self.annotator))  # fmt: skip
+            return
+        self.fill()
+        self.labelsChanged.emit()
+
+
+# ---- preferences -----------------------------------------------------------------------------
+class PreferencesDialog(QDialog):
+    """Your name and theme (this computer) and the project's model and patterns file."""
+
+    def __init__(self, settings, project: Project | None, parent=None):
+        super().__init__(parent)
+        self.settings, self.project = settings, project
+        self.setWindowTitle("Preferences")
+        self.name = QLineEdit(settings.annotator_name(), self)
+        self.name.setPlaceholderText("Stored with every decision")
+        self.theme = QComboBox(self)
+        self.theme.addItems(["light", "dark"])
+        self.theme.setCurrentText(settings.theme())
+        self.model = QLineEdit(self)
+        self.model.setPlaceholderText("none: patterns and earlier decisions only")
+        self.patterns = QLineEdit(self)
+        self.patterns.setPlaceholderText("EntityRuler patterns (.jsonl), optional")
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        self.model.setToolTip("auto: the installed English model; empty: no model (patterns "
+                              "and earlier decisions only); or a package name or folder")
+        if project is not None:
+            self.model.setText(project.get_setting(MODEL_SETTING, "auto") or "")
+            self.patterns.setText(project.get_setting(PATTERNS_SETTING, "") or "")
+        else:
+            self.model.setEnabled(False)
+            self.patterns.setEnabled(False)
+        patterns_row = QHBoxLayout()
+        patterns_row.addWidget(self.patterns, 1)
+        patterns_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Your name:", self.name)
+        form.addRow("Theme:", self.theme)
+        form.addRow("spaCy model:", self.model)
+        form.addRow("Patterns file:", patterns_row)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.resize(520, self.sizeHint().height())
+
+    def accept(self) -> None:
+        patterns = self.patterns.text().strip()
+        if patterns and not Path(patterns).is_file():
+            inform(self, "Preferences", f"{patterns}: no such patterns file")
+            return
+        super().accept()
+
+    def _browse(self) -> None:
+        path = choose_file(self, "Patterns file", "", "Patterns (*.jsonl);;All files (*)")
+        if path:
+            self.patterns.setText(str(path))
+
+    def save(self) -> bool:
+        """Store the choices. Returns True when the suggestion settings changed."""
+        self.settings.set_annotator_name(self.name.text())
+        self.settings.set_theme(self.theme.currentText())
+        if self.project is None:
+            return False
+        changed = False
+        for key, edit, default in ((MODEL_SETTING, self.model, "auto"),
+                                   (PATTERNS_SETTING, self.patterns, None)):  # fmt: skip
+            value = edit.text().strip() or None
+            if value != self.project.get_setting(key, default):
+                self.project.set_setting(key, value)
+                changed = True
+        return changed
+
+
+# ---- export ----------------------------------------------------------------------------------
+class ExportDialog(QDialog):
+    def __init__(self, project: Project, parent=None):
+        super().__init__(parent)
+        self.project = project
+        self.setWindowTitle("Export")
+        self.format = QComboBox(self)
+        self.format.addItem("spaCy DocBin (train.spacy + dev.spacy)", "spacy")
+        self.format.addItem("Prodigy-style JSONL", "jsonl")
+        default_out = project.path.parent / f"{project.path.name.split('.')[0]}-export"
+        self.out = QLineEdit(project.get_setting("export_dir", str(default_out)), self)
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        self.dev_split = QDoubleSpinBox(self)
+        self.dev_split.setRange(0.0, 0.9)
+        self.dev_split.setSingleStep(0.05)
+        self.dev_split.setValue(0.2)
+        self.seed = QSpinBox(self)
+        self.seed.setRange(0, 2**31 - 1)
+        self.strict = QCheckBox("Refuse to export if any span is off token boundaries", self)
+        out_row = QHBoxLayout()
+        out_row.addWidget(self.out, 1)
+        out_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Format:", self.format)
+        form.addRow("Folder:", out_row)
+        form.addRow("Dev share:", self.dev_split)
+        form.addRow("Split seed:", self.seed)
+        form.addRow("", self.strict)
+        self.format.currentIndexChanged.connect(self._format_changed)
+        counts = project.counts()
+        note = QLabel(f"Exports the {counts['accepted']} accepted articles.", self)
+        note.setTextFormat(Qt.PlainText)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        buttons.button(QDialogButtonBox.Ok).setText("Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+        self.resize(560, self.sizeHint().height())
+
+    def _format_changed(self) -> None:
+        spacy = self.format.currentData() == "spacy"
+        self.dev_split.setEnabled(spacy)
+        self.seed.setEnabled(spacy)
+
+    def _browse(self) -> None:
+        path = choose_folder(self, self.out.text())
+        if path:
+            self.out.setText(str(path))
+
+    def options(self) -> dict:
+        return {
+            "out": Path(self.out.text().strip()),
+            "format": self.format.currentData(),
+            "dev_split": self.dev_split.value(),
+            "seed": self.seed.value(),
+            "strict": self.strict.isChecked(),
+        }
+
+
+def run_export(parent: QWidget | None, db_path: Path, options: dict):
+    """Export in a thread; show the report (with misaligned spans). Returns the report."""
+    from annotator.core.export import ExportError
+    from annotator.core.exporting import export_project
+
+    def work(project, progress, cancelled):
+        return export_project(project, **options)
+
+    task = run_task(parent, "Export", "Exporting…", db_path, work, cancellable=False)
+    if isinstance(task.error, ExportError):
+        detail = "\n".join(misaligned_line(m) for m in task.error.misaligned)
+        inform(parent, "Export refused", str(task.error).split("\n")[0], detail)
+        return None
+    if task.error is not None:
+        inform(parent, "Export failed", str(task.error))
+        return None
+    report = task.result
+    text, detail = export_summary(report)
+    inform(parent, "Export finished", text, detail)
+    return report
+
+
+def misaligned_line(m) -> str:
+    return (f"article {m.article_id} [{m.start}, {m.end}) {m.label} {m.text!r}: {m.problem}"
+            + (f" (nearest: {m.hint})" if m.hint else ""))  # fmt: skip
+
+
+def export_summary(report) -> tuple[str, str]:
+    parts = [f"{split}: {c['articles']} articles, {c['spans']} spans"
+             for split, c in report.counts.items()]  # fmt: skip
+    lines = ["Exported " + "; ".join(parts) + "." if parts else "Nothing to export."]
+    if report.duplicates_skipped:
+        lines.append(f"{report.duplicates_skipped} duplicate articles were skipped.")
+    if report.misaligned:
+        lines.append(f"{len(report.misaligned)} spans are off spaCy's token boundaries; "
+                     "their tokens were marked unknown (see details).")  # fmt: skip
+    lines += [f"Wrote {Path(f).name}" for f in report.files]
+    detail = "\n".join(misaligned_line(m) for m in report.misaligned)
+    return "\n".join(lines), detail

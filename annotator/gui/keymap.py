@@ -1,0 +1,72 @@
+"""Every key of the window, in one table: the actions and the help overlay both read it.
+
+Keys follow Prodigy's where it has one (a accept, x reject, space skip, Ctrl+Z undo).
+Left/Right move the text cursor, so moving between articles uses Alt+Left/Alt+Right.
+Span edges move by one token with two pairs of keys: the left key of a pair moves the
+edge left, the right key moves it right ([ ] for the start, , . for the end).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LABEL_KEYS = tuple("1234567890")  # one action per key; the label bar says which label has it
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    action: str  # the QAction's name
+    keys: tuple[str, ...]  # QKeySequence strings, first one shown in menus
+    text: str  # menu text
+    help: str  # one line in the help overlay
+    group: str  # heading in the help overlay
+
+
+GROUPS = ("Decide", "Spans", "Move", "Edit", "Project")
+
+BINDINGS: tuple[Binding, ...] = (
+    # Decide on the whole article
+    Binding("accept", ("A",), "&Accept article",
+            "Accept (suggestions become spans), go on", "Decide"),
+    Binding("reject", ("X",), "&Reject article", "Reject, go on", "Decide"),
+    Binding("skip", ("Space",), "&Skip article", "Skip for now, go on", "Decide"),
+    # Spans
+    Binding("label", LABEL_KEYS, "Apply label", "Label the selection / relabel the span", "Spans"),
+    Binding("delete", ("Delete", "Backspace"), "&Delete span",
+            "Delete the span (dismiss a suggestion)", "Spans"),
+    Binding("start_left", ("[",), "Start one token left",
+            "Span start one token left (grow)", "Spans"),
+    Binding("start_right", ("]",), "Start one token right",
+            "Span start one token right (shrink)", "Spans"),
+    Binding("end_left", (",",), "End one token left", "Span end one token left (shrink)", "Spans"),
+    Binding("end_right", (".",), "End one token right", "Span end one token right (grow)", "Spans"),
+    Binding("clear", ("Esc",), "Clear selection", "Clear the selection", "Spans"),
+    # Move between articles without deciding
+    Binding("previous", ("Alt+Left", "Ctrl+PgUp"), "&Previous article",
+            "Previous article (no decision)", "Move"),
+    Binding("next", ("Alt+Right", "Ctrl+PgDown"), "&Next article",
+            "Next article (no decision)", "Move"),
+    Binding("next_pending", ("Alt+Down",), "Next &pending article", "Next pending article", "Move"),
+    Binding("search", ("Ctrl+F",), "&Find articles…", "Search the queue", "Move"),
+    # Edit
+    Binding("undo", ("Ctrl+Z",), "&Undo", "Undo (also across articles)", "Edit"),
+    Binding("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "&Redo", "Redo", "Edit"),
+    Binding("help", ("?", "F1"), "&Keyboard shortcuts", "Show or hide this help", "Edit"),
+    # Project
+    Binding("new", ("Ctrl+N",), "&New project…", "New project", "Project"),
+    Binding("open", ("Ctrl+O",), "&Open…", "Open a project", "Project"),
+    Binding("import", ("Ctrl+I",), "&Import files…", "Import files (or drop them here)", "Project"),
+    Binding("export", ("Ctrl+E",), "&Export…", "Export training data", "Project"),
+    Binding("labels", ("Ctrl+L",), "&Labels…", "Add, recolour or remove labels", "Project"),
+    Binding("preferences", ("Ctrl+,",), "&Preferences…", "Name, model, patterns, theme", "Project"),
+    Binding("quit", ("Ctrl+Q",), "&Quit", "Quit", "Project"),
+)  # fmt: skip
+
+BY_ACTION = {b.action: b for b in BINDINGS}
+
+
+def keys_text(binding: Binding) -> str:
+    """How the help overlay writes a binding's keys."""
+    if binding.keys == LABEL_KEYS:
+        return "1 – 9, 0"
+    return " / ".join(binding.keys)

@@ -1,0 +1,540 @@
+"""The main window: the queue on the left, the current article on the right.
+
+It shows the core and turns keys into core edits through QUndoCommands; every change is
+written to the project file at once. Suggestions come from a worker thread. The File
+menu's work (projects, import, export, labels, preferences) is in `project_actions.py`.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
+
+from annotator.core.annotation import SetStatus, ShownSpan, accept_edit, shown_spans
+from annotator.core.project import Article, Project, ProjectError
+from annotator.core.records import Span
+
+from . import dialogs, span_edits
+from . import theme as themes
+from .article_panel import ArticlePanel
+from .commands import EditCommand
+from .help_overlay import HelpOverlay
+from .menus import make_actions, make_menus
+from .project_actions import ProjectActions
+from .queue_panel import QueuePanel
+from .settings import AppSettings
+from .status_bar import WorkStatus
+from .suggest_worker import SuggestionFeed
+
+PREFETCH = 5  # pending articles whose suggestions are computed ahead
+REFRESH_MS = 5000  # queue counts and "changed elsewhere" check
+CONFLICT = "This article was changed in another window; reloaded"
+ALL_DONE = "No pending articles left: all done!"
+
+
+def guarded(fn):
+    """Core errors become a status bar message, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except ProjectError as exc:
+            self.show_error(str(exc))
+            return None
+
+    return wrapper
+
+
+class _DropFilter(QObject):
+    """Lets files dropped on the article text reach the window's import."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() in (QEvent.DragEnter, QEvent.DragMove) and event.mimeData().hasUrls():
+            event.acceptProposedAction()
+            return True
+        if event.type() == QEvent.Drop and event.mimeData().hasUrls():
+            self.window.dropEvent(event)
+            return True
+        return False
+
+
+class MainWindow(ProjectActions, QMainWindow):
+    articleShown = Signal(int)
+    ready = Signal()  # the current article is shown with its suggestions (or none will come)
+
+    def __init__(self, project_path: Path | str | None = None, settings: AppSettings | None = None,
+                 article: int | None = None, start_worker: bool = True):  # fmt: skip
+        super().__init__()
+        self.settings = settings or AppSettings()
+        self.project: Project | None = None
+        self.article: Article | None = None
+        self.version = 0  # the article's version when this window last read it
+        self.suggestions: list[Span] | None = None  # None: being computed
+        self.shown: list[ShownSpan] = []
+        self._tokens = None
+        self._start_worker = start_worker
+        self._counts: dict = {"articles": 0}
+        self.undo_stack = QUndoStack(self)
+        self.feed = SuggestionFeed(self)
+        self.feed.stateChanged.connect(self._suggester_state)
+        self.feed.suggestionsReady.connect(self._suggestions_ready)
+        self.setAcceptDrops(True)
+        self.resize(1200, 780)
+        self._build()
+        self.apply_theme(self.settings.theme())
+        if self.settings.geometry() is not None:
+            self.restoreGeometry(self.settings.geometry())
+        self.timer = QTimer(self, interval=REFRESH_MS)
+        self.timer.timeout.connect(self.refresh_from_disk)
+        self.timer.start()
+        if project_path is not None:
+            self.open_project(project_path, article=article)
+        else:
+            self._show_start()
+
+    @property
+    def annotator(self) -> str:
+        return self.settings.annotator_name()
+
+    @property
+    def current_id(self) -> int | None:
+        return self.article.id if self.article else None
+
+    @property
+    def suggester_state(self) -> str:
+        return self.feed.state
+
+    # ---- building ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.side = QueuePanel(self)
+        self.side.articleChosen.connect(self._chosen_in_queue)
+        self.side.searchDone.connect(self.focus_article)
+        self.queue_model, self.queue = self.side.model, self.side.table
+        self.search, self.status_filter = self.side.search, self.side.status_filter
+        self.pages = ArticlePanel(self)
+        self.view, self.label_bar = self.pages.view, self.pages.label_bar
+        self.title_label, self.meta_label = self.pages.title_label, self.pages.meta_label
+        self.status_pill = self.pages.status_pill
+        self.import_button = self.pages.import_button
+        self.samples_button = self.pages.samples_button
+        self.label_bar.labelClicked.connect(self.apply_label)
+        self.import_button.clicked.connect(self.import_files)
+        self.samples_button.clicked.connect(self.import_samples)
+        self.view.viewport().installEventFilter(_DropFilter(self))
+        self.view.setAcceptDrops(False)
+        self.splitter = QSplitter(Qt.Horizontal, self)
+        self.splitter.addWidget(self.side)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([320, 880])
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(1)
+        if self.settings.splitter() is not None:
+            self.splitter.restoreState(self.settings.splitter())
+        self.setCentralWidget(self.splitter)
+        self.help = HelpOverlay(self)  # not in the splitter: it would become a pane
+        self.work = WorkStatus(self.statusBar())
+        self.progress_label = self.work.progress_label
+        self.session_label = self.work.session_label
+        self.suggester_label = self.work.suggester_label
+        handlers = {
+            "accept": lambda: self.decide("accepted"),
+            "reject": lambda: self.decide("rejected"),
+            "skip": lambda: self.decide("skipped"),
+            "delete": self.delete_span,
+            "start_left": lambda: self.resize_span("start", +1),
+            "start_right": lambda: self.resize_span("start", -1),
+            "end_left": lambda: self.resize_span("end", -1),
+            "end_right": lambda: self.resize_span("end", +1),
+            "clear": self.clear,
+            "previous": lambda: self.step(-1),
+            "next": lambda: self.step(+1),
+            "next_pending": self.next_pending,
+            "search": self.side.focus_search,
+            "undo": self.undo_stack.undo,
+            "redo": self.undo_stack.redo,
+            "help": self.help.toggle,
+            "new": self.new_project,
+            "open": self.choose_project,
+            "import": self.import_files,
+            "export": self.export,
+            "labels": self.edit_labels,
+            "preferences": self.edit_preferences,
+            "quit": self.close,
+        }
+        self.actions_by_name = make_actions(self, handlers, self.apply_label_key)
+        for name, signal in (("undo", self.undo_stack.canUndoChanged),
+                             ("redo", self.undo_stack.canRedoChanged)):  # fmt: skip
+            self.actions_by_name[name].setEnabled(False)
+            signal.connect(self.actions_by_name[name].setEnabled)
+        make_menus(self, self.actions_by_name, self._fill_recent, self.import_samples)
+
+    def apply_theme(self, name: str) -> None:
+        t = themes.theme(name)
+        themes.apply(QApplication.instance(), t)
+        self.queue_model.status_colours = dict(t.status)
+        self.view.set_theme(t.dark)
+        # The app style sheet pins the viewport's palette when it polishes: hand it the new one.
+        self.view.viewport().setPalette(self.view.palette())
+        self.help.set_theme(t.dark)
+        if self.article is not None:
+            self.pages.show_header(self.article, t)
+
+    # ---- the project ------------------------------------------------------------------------
+    def open_project(self, path: Path | str, article: int | None = None) -> bool:
+        try:
+            project = Project(path)
+        except ProjectError as exc:
+            self.show_error(str(exc), dialog=True)
+            return False
+        self._close_project()
+        self.project = project
+        self.settings.add_recent(project.path)
+        self.undo_stack.clear()
+        self.setWindowTitle(f"{project.path.name} — Annotator")
+        self.side.set_project(project)
+        self.reload_labels()
+        self.feed.start(project, run_worker=self._start_worker)
+        self._show_start(article if article is not None else self.settings.last_article(path))
+        return True
+
+    def _close_project(self) -> None:
+        self.feed.stop()
+        if self.project is not None:
+            self.project.close()
+        self.project, self.article = None, None
+
+    def _show_start(self, target: int | None = None) -> None:
+        """The article to start with: `target` if it exists, else the first pending one."""
+        self._counts = self.project.counts() if self.project else {"articles": 0}
+        if not self._counts["articles"]:
+            self.article = None
+            self.pages.show_empty(self.project is not None)
+            self._update_status()
+            self.ready.emit()
+            return
+        aid = None
+        if target is not None:
+            try:
+                aid = self.project.article(target).id
+            except ProjectError:
+                aid = None
+        if aid is None:
+            aid = self.project.next_article_id() or self.project.article_ids()[0]
+        self.show_article(aid)
+
+    def colours(self) -> dict[str, str]:
+        return {lab.name: lab.colour for lab in self.project.labels()} if self.project else {}
+
+    def reload_labels(self) -> None:
+        if self.project is None:
+            return
+        self.label_bar.set_labels(self.project.labels())
+        self.view.set_colours(self.colours())
+        if self.article is not None:
+            self._redraw_spans()
+
+    # ---- showing an article -----------------------------------------------------------------
+    @guarded
+    def show_article(self, article_id: int, message: str = "") -> None:
+        article = self.project.article(article_id)
+        self.article, self.version, self._tokens = article, article.version, None
+        self.suggestions = self.feed.cached(article_id)
+        self.shown = shown_spans(self.project, article_id, self.suggestions or ())
+        self.pages.show_header(article, themes.theme(self.settings.theme()))
+        self.view.set_article(article.text, self.shown, self.colours())
+        self.settings.set_last_article(self.project.path, article_id)
+        self.side.select(article_id)
+        self._request_suggestions()
+        self._update_status()
+        if message:
+            self.statusBar().showMessage(message, 8000)
+        self.articleShown.emit(article_id)
+        if self.is_ready():
+            self.ready.emit()
+
+    def refresh_spans(self) -> None:
+        """After this window changed the article: re-read it, redraw spans (keeps scroll)."""
+        if self.article is None or self.project is None:
+            return
+        self.article = self.project.article(self.article.id)
+        self.version = self.article.version
+        self._redraw_spans()
+        self.pages.show_header(self.article, themes.theme(self.settings.theme()))
+
+    def _redraw_spans(self) -> None:
+        """New suggestions or labels: redraw without taking in changes made elsewhere
+        (the version check reports those before the next edit)."""
+        if self.article is not None and self.project is not None:
+            self.shown = shown_spans(self.project, self.article.id, self.suggestions or ())
+            self.view.set_spans(self.shown)
+
+    def focus_article(self) -> None:
+        self.view.setFocus()
+
+    def _chosen_in_queue(self, article_id: int, clicked: bool) -> None:
+        if article_id != self.current_id:
+            self.show_article(article_id)
+        if clicked:  # arrow keys in the queue keep the focus there
+            self.focus_article()
+
+    # ---- suggestions ------------------------------------------------------------------------
+    def _request_suggestions(self) -> None:
+        """Ask the worker for this article (cached ones drawn at once lack the project's own
+        decisions until the worker finishes them) and the next pending ones."""
+        if self.article is None or self.project is None:
+            return
+        ahead, after = [], self.article.id
+        for _ in range(PREFETCH):
+            after = self.project.next_article_id(after)
+            if after is None or after in ahead or after == self.article.id:
+                break
+            ahead.append(after)
+        self.feed.request(self.article.id, ahead)
+
+    def is_ready(self) -> bool:
+        return self.article is None or self.suggestions is not None or self.feed.settled
+
+    def _suggestions_ready(self, article_id: int, spans: list) -> None:
+        if self.article is not None and article_id == self.article.id:
+            self.suggestions = list(spans)
+            self._redraw_spans()
+            self.ready.emit()
+
+    def _suggester_state(self, state: str, _message: str) -> None:
+        if self.project is None:
+            return
+        if state != "loading":  # loading may have given the project the model's labels
+            self.reload_labels()
+        if self.article is not None and self.suggestions is None and self.feed.settled:
+            self.suggestions = self.feed.fallback(self.article.id)
+            self._redraw_spans()
+        elif state != "loading":
+            self._request_suggestions()
+        self._update_status()
+        if self.is_ready():
+            self.ready.emit()
+
+    # ---- status and changes made elsewhere --------------------------------------------------
+    def _update_status(self) -> None:
+        self.work.update(self._counts, self.feed.state, self.feed.message)
+        self.side.set_counts(self._counts)
+
+    def show_error(self, message: str, dialog: bool = False) -> None:
+        if dialog:
+            dialogs.inform(self, "Annotator", message)
+        else:
+            self.statusBar().showMessage(message, 10000)
+
+    def refresh_from_disk(self) -> None:
+        """Cheap check for changes made elsewhere (timer, focus-in)."""
+        if self.project is None:
+            return
+        try:
+            counts = self.project.counts()
+            if counts["articles"] != self._counts["articles"]:  # imported elsewhere
+                self.side.reload()
+                if self.article is None:
+                    self._show_start()
+            elif counts != self._counts:
+                self.queue_model.invalidate()
+            self._counts = counts
+            self._update_status()
+            if self.article is not None:
+                self.check_version()
+        except ProjectError as exc:
+            self.show_error(str(exc))
+
+    def check_version(self) -> bool:
+        """True if the current article is as this window last read it; else reload it."""
+        if self.article is None or self.project is None:
+            return False
+        if self.project.article_version(self.article.id) == self.version:
+            return True
+        self.show_article(self.article.id, message=CONFLICT)
+        return False
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.WindowActivate:
+            QTimer.singleShot(0, self.refresh_from_disk)
+        return super().event(event)
+
+    # ---- editing ----------------------------------------------------------------------------
+    def push(self, edits, text: str | None = None) -> None:
+        if edits:
+            self.undo_stack.push(EditCommand(self, edits, text))
+
+    def edits_done(self, edits, undo: bool, first: bool) -> None:
+        """Called by every command after it changed the project: redraw, and follow the
+        edit to its article (undo/redo on another article goes there)."""
+        aid = edits[0].article_id
+        deciding = isinstance(edits[0], SetStatus)
+        self._counts = self.project.counts()
+        self.queue_model.invalidate(aid)
+        if deciding:
+            self.work.session_count += -1 if undo else 1
+        if deciding and not undo:
+            nxt = self.project.next_article_id(aid)
+            if nxt is None:
+                self.show_article(aid, message=ALL_DONE)
+            else:
+                self.show_article(nxt)
+        elif aid != self.current_id:
+            verb = "Undid" if undo else "Redid"
+            self.show_article(aid, message=f"{verb} “{edits[0].text}” on article {aid}")
+        else:
+            self.refresh_spans()
+        self._update_status()
+
+    def _can_edit(self) -> bool:
+        if self.project is None or self.article is None or self.help.isVisible():
+            return False
+        return self.check_version()
+
+    def tokens(self):
+        if self._tokens is None:
+            from annotator.core.tokens import TokenIndex  # spaCy: only once a key needs it
+
+            self._tokens = TokenIndex(self.article.text, self.project.language)
+        return self._tokens
+
+    def _selection(self) -> tuple[int, int] | None:
+        sel = self.view.selected_range()
+        return None if sel is None or sel[0] == sel[1] else (min(sel), max(sel))
+
+    def apply_label_key(self, key: str) -> None:
+        if self.project is None:
+            return
+        name = next((lab.name for lab in self.project.labels() if lab.key == key), None)
+        if name is None:
+            self.show_error(f"No label has key {key} (File → Labels… to give it one)")
+            return
+        self.apply_label(name)
+
+    @guarded
+    def apply_label(self, label: str) -> None:
+        """A selection gets the label (snapped to tokens); else the span at the cursor."""
+        if not self._can_edit():
+            return
+        aid, selection = self.article.id, self._selection()
+        if selection is not None:
+            edits, message, snapped = span_edits.label_selection(
+                aid, self.shown, self.tokens(), selection, label
+            )
+            self.push(edits, f"label {label}")
+            if snapped and edits:
+                self.view.clear_selection()
+        else:
+            span = self.view.span_at_cursor()
+            if span is None:
+                self.show_error("Select some text first, or put the cursor on a span")
+                return
+            edits, message = span_edits.relabel(aid, span, label)
+            self.push(edits, f"relabel as {label}")
+        if message:
+            self.show_error(message)
+        self.focus_article()
+
+    @guarded
+    def delete_span(self) -> None:
+        if not self._can_edit():
+            return
+        edits, message = span_edits.delete(
+            self.article.id, self.shown, self._selection(), self.view.span_at_cursor()
+        )
+        self.push(edits, "delete span" if len(edits) < 2 else f"delete {len(edits)} spans")
+        if message:
+            self.show_error(message)
+
+    @guarded
+    def resize_span(self, side: str, delta: int) -> None:
+        if not self._can_edit():
+            return
+        span = self.view.span_at_cursor()
+        if span is None:
+            self.show_error("Put the cursor on a span to move its edges")
+            return
+        edits, message, new = span_edits.resize(
+            self.article.id, self.shown, self.tokens(), span, side, delta
+        )
+        self.push(edits, "grow span" if delta > 0 else "shrink span")
+        if message:
+            self.show_error(message)
+        if edits and new is not None and not new[0] <= self.view.cursor_offset() < new[1]:
+            self.view.select_range(new[0], new[0])  # the next press moves the same span
+
+    @guarded
+    def decide(self, status: str) -> None:
+        if not self._can_edit():
+            return
+        if status == "accepted":
+            edit = accept_edit(self.article.id, self.shown)
+        else:
+            edit = SetStatus(self.article.id, status)
+        self.push([edit])
+
+    def clear(self) -> None:
+        if self.help.isVisible():
+            self.help.close_overlay()
+        self.view.clear_selection()
+        self.focus_article()
+
+    # ---- moving without deciding ------------------------------------------------------------
+    @guarded
+    def step(self, delta: int) -> None:
+        """The next/previous article in the queue as filtered (or by id if not listed)."""
+        if self.article is None:
+            return
+        aid = self.side.neighbour(self.article.id, delta)
+        if aid is False:
+            aid = self.project.neighbour_id(self.article.id, delta)
+        if aid is None:
+            self.statusBar().showMessage("No more articles this way", 4000)
+        else:
+            self.show_article(aid)
+
+    @guarded
+    def next_pending(self) -> None:
+        if self.project is None:
+            return
+        aid = self.project.next_article_id(self.current_id)
+        if aid is None:
+            self.statusBar().showMessage(ALL_DONE, 6000)
+        else:
+            self.show_article(aid)
+
+    @guarded
+    def apply_filter(self) -> None:
+        self.side.apply_filter()
+
+    # ---- drag and drop, closing -------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.import_paths(files))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.help.isVisible():
+            self.help.setGeometry(self.centralWidget().geometry())
+
+    def closeEvent(self, event) -> None:
+        self.timer.stop()
+        self.settings.set_geometry(self.saveGeometry())
+        self.settings.set_splitter(self.splitter.saveState())
+        self._close_project()
+        super().closeEvent(event)

@@ -1,0 +1,136 @@
+"""The article queue as a table model: id, title, status.
+
+Only the ids of the current filter are held in memory (one cheap query); titles and
+statuses are fetched a page at a time through `Project.queue_rows` when the view asks for
+them, so a queue of 100k articles scrolls smoothly.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import OrderedDict
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from annotator.core.project import Project
+
+PAGE = 256
+MAX_PAGES = 64
+COLUMNS = ("#", "Title", "Status")
+ID, TITLE, STATUS = range(3)
+ArticleIdRole = Qt.UserRole + 1
+STATUS_TEXT = {"pending": "pending", "accepted": "accepted", "rejected": "rejected",
+               "skipped": "skipped"}  # fmt: skip
+
+
+class ArticleQueueModel(QAbstractTableModel):
+    def __init__(self, project: Project | None = None, parent=None):
+        super().__init__(parent)
+        self.project = project
+        self.status: str | None = None
+        self.search = ""
+        self.ids: list[int] = []
+        self._pages: OrderedDict[int, dict[int, tuple]] = OrderedDict()
+        self.status_colours: dict[str, str] = {}
+        if project is not None:
+            self.reload()
+
+    # ---- filter ------------------------------------------------------------------------
+    def set_project(self, project: Project | None) -> None:
+        self.project = project
+        self.reload()
+
+    def set_filter(self, status: str | None = None, search: str = "") -> None:
+        self.status, self.search = status or None, search or ""
+        self.reload()
+
+    def reload(self) -> None:
+        """Query the ids again (after an import, or a filter change)."""
+        self.beginResetModel()
+        if self.project is None:
+            self.ids = []
+        else:
+            self.ids = self.project.article_ids(self.status, self.search or None)
+        self._pages.clear()
+        self.endResetModel()
+
+    def invalidate(self, article_id: int | None = None) -> None:
+        """Forget fetched rows (statuses changed); the view re-asks for what it shows."""
+        if not self.ids:
+            return
+        if article_id is not None:
+            row = self.row_of(article_id)
+            if row is None:
+                return
+            self._pages.pop(row // PAGE, None)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            return
+        self._pages.clear()
+        self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(COLUMNS) - 1))
+
+    # ---- lookups -----------------------------------------------------------------------
+    def row_of(self, article_id: int) -> int | None:
+        i = bisect_left(self.ids, article_id)  # ids come sorted from article_ids
+        return i if i < len(self.ids) and self.ids[i] == article_id else None
+
+    def id_at(self, row: int) -> int | None:
+        return self.ids[row] if 0 <= row < len(self.ids) else None
+
+    def _row(self, row: int) -> tuple | None:
+        page = row // PAGE
+        rows = self._pages.get(page)
+        if rows is None:
+            chunk = self.ids[page * PAGE : (page + 1) * PAGE]
+            fetched = self.project.queue_rows(chunk) if self.project is not None else []
+            rows = {r[0]: r for r in fetched}
+            self._pages[page] = rows
+            while len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page)
+        return rows.get(self.ids[row])
+
+    # ---- Qt model ----------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation != Qt.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.DisplayRole:
+            return COLUMNS[section]
+        if role == Qt.TextAlignmentRole:
+            return int((Qt.AlignRight if section == ID else Qt.AlignLeft) | Qt.AlignVCenter)
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.NoItemFlags
+        return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemNeverHasChildren
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.ids):
+            return None
+        col = index.column()
+        if role == ArticleIdRole:
+            return self.ids[index.row()]
+        if role not in (Qt.DisplayRole, Qt.ToolTipRole, Qt.ForegroundRole, Qt.TextAlignmentRole):
+            return None
+        if role == Qt.TextAlignmentRole:
+            return int(Qt.AlignRight | Qt.AlignVCenter) if col == ID else None
+        row = self._row(index.row())
+        if row is None:  # deleted meanwhile
+            return None
+        aid, title, status, first = row
+        shown_title = title.strip() or " ".join(first.split())[:80] or "(empty)"
+        if role == Qt.DisplayRole:
+            return (str(aid), shown_title, STATUS_TEXT.get(status, status))[col]
+        if role == Qt.ToolTipRole:
+            return f"#{aid} · {status}\n{shown_title}"
+        if role == Qt.ForegroundRole and col == STATUS and status in self.status_colours:
+            return QColor(self.status_colours[status])
+        return None

@@ -1,0 +1,126 @@
+"""The side panel: search box, status filter and the article queue."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QTableView, QVBoxLayout, QWidget
+
+from annotator.core.project import Project
+from annotator.core.records import STATUSES
+
+from .queue_model import ID, STATUS, TITLE, ArticleQueueModel
+
+
+class QueuePanel(QWidget):
+    articleChosen = Signal(int, bool)  # article id, by a click (else by the arrow keys)
+    searchDone = Signal()  # Return in the search box
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("sidePanel")
+        self.setAttribute(Qt.WA_StyledBackground, True)
+        self._syncing = False
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search articles")
+        self.search.setClearButtonEnabled(True)
+        self.search_timer = QTimer(self, singleShot=True, interval=250)
+        self.search_timer.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(lambda _: self.search_timer.start())
+        self.search.returnPressed.connect(self._search_return)
+        self.status_filter = QComboBox(self)
+        self.status_filter.addItem("All", None)
+        for status in STATUSES:
+            self.status_filter.addItem(status.capitalize(), status)
+        self.status_filter.currentIndexChanged.connect(lambda _: self.apply_filter())
+        self.model = ArticleQueueModel(None, self)
+        self.table = table = QTableView(self)
+        table.setModel(self.model)
+        table.setSelectionBehavior(QTableView.SelectRows)
+        table.setSelectionMode(QTableView.SingleSelection)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setAlternatingRowColors(True)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(26)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(TITLE, header.ResizeMode.Stretch)
+        header.resizeSection(ID, 52)
+        header.resizeSection(STATUS, 76)
+        header.setHighlightSections(False)
+        table.selectionModel().currentRowChanged.connect(self._row_changed)
+        table.clicked.connect(lambda index: self._choose(index.row(), clicked=True))
+        filters = QHBoxLayout()
+        filters.setContentsMargins(10, 0, 10, 0)
+        filters.setSpacing(6)
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.status_filter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 10, 0, 0)
+        layout.setSpacing(8)
+        layout.addLayout(filters)
+        layout.addWidget(table, 1)
+        self.current_id: int | None = None
+
+    def set_project(self, project: Project | None) -> None:
+        self.model.set_project(project)
+
+    def apply_filter(self) -> None:
+        self.search_timer.stop()
+        self.model.set_filter(self.status_filter.currentData(), self.search.text())
+        if self.current_id is not None:
+            self.select(self.current_id)
+
+    def reload(self) -> None:
+        self.model.reload()
+        if self.current_id is not None:
+            self.select(self.current_id)
+
+    def select(self, article_id: int) -> None:
+        """Mark the article shown in the window (without re-opening it)."""
+        self.current_id = article_id
+        row = self.model.row_of(article_id)
+        self._syncing = True
+        try:
+            sel = self.table.selectionModel()
+            if row is None:
+                sel.clearSelection()
+                return
+            index = self.model.index(row, TITLE)
+            flags = QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows
+            sel.setCurrentIndex(index, flags)
+            self.table.scrollTo(index)
+        finally:
+            self._syncing = False
+
+    def neighbour(self, article_id: int, step: int) -> int | None | bool:
+        """The article `step` rows away in the queue; False if `article_id` isn't listed."""
+        row = self.model.row_of(article_id)
+        return False if row is None else self.model.id_at(row + step)
+
+    def set_counts(self, counts: dict) -> None:
+        total = counts.get("articles", 0)
+        for i in range(self.status_filter.count()):
+            status = self.status_filter.itemData(i)
+            n = counts.get(status, 0) if status else total
+            self.status_filter.setItemText(i, f"{(status or 'all').capitalize()} ({n:,})")
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _search_return(self) -> None:
+        self.apply_filter()
+        if self.model.ids and self.current_id not in self.model.ids:
+            self.articleChosen.emit(self.model.ids[0], True)
+        self.searchDone.emit()
+
+    def _row_changed(self, current, _previous) -> None:
+        if not self._syncing and current.isValid():
+            self._choose(current.row())
+
+    def _choose(self, row: int, clicked: bool = False) -> None:
+        aid = self.model.id_at(row)
+        if aid is not None and (clicked or aid != self.current_id):
+            self.articleChosen.emit(aid, clicked)

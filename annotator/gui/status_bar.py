@@ -1,0 +1,46 @@
+"""The status bar's permanent part: progress, this session's pace, the suggester's state.
+Messages (errors, "reloaded", "all done") use the bar's own message area on the left."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+SUGGESTER_TEXT = {
+    "loading": "Suggestions: loading model…",
+    "ready": "Suggestions: ready",
+    "no-model": "Suggestions: no model installed",
+    "error": "Suggestions: failed",
+    "off": "Suggestions: off",
+}
+
+
+class WorkStatus:
+    def __init__(self, bar: QStatusBar):
+        bar.setSizeGripEnabled(False)
+        self.progress_label = QLabel(bar)
+        self.session_label = QLabel(bar)
+        self.suggester_label = QLabel(bar)
+        for w in (self.progress_label, self.session_label, self.suggester_label):
+            w.setTextFormat(Qt.PlainText)
+            bar.addPermanentWidget(w)
+        self.session_count = 0
+        self.session_start = time.monotonic()
+
+    def pace(self) -> float | None:
+        """Decisions per hour this session, once there is a minute of work to go on."""
+        hours = (time.monotonic() - self.session_start) / 3600
+        return self.session_count / hours if self.session_count and hours > 1 / 60 else None
+
+    def update(self, counts: dict, state: str, message: str) -> None:
+        total = counts.get("articles", 0)
+        done = total - counts.get("pending", 0)
+        self.progress_label.setText(f"{done:,} / {total:,} done" if total else "No articles")
+        pace = self.pace()
+        per_hour = f" · {pace:,.0f}/h" if pace is not None else ""
+        self.session_label.setText(f"This session: {self.session_count}{per_hour}")
+        text = SUGGESTER_TEXT.get(state, f"Suggestions: {state}")
+        self.suggester_label.setText(text)
+        self.suggester_label.setToolTip(message or text)
