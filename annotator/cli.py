@@ -61,7 +61,7 @@ def root(
 
         raise typer.Exit(run_self_check())
     if ctx.invoked_subcommand is None:
-        gui(db=None, screenshot=None, article=None)
+        gui(db=None, screenshot=None, article=None, theme=None)
 
 
 @app.command("import")
@@ -243,14 +243,17 @@ def gui(
         typer.Option("--screenshot", help="Render the window offscreen to a PNG and exit."),
     ] = None,
     article: Annotated[int | None, typer.Option("--article", help="Article id to show.")] = None,
+    theme: Annotated[str | None, typer.Option("--theme", help="light or dark.")] = None,
 ) -> None:
     """Open the desktop app."""
+    if theme not in (None, "light", "dark"):
+        fail(f"--theme must be light or dark, not {theme!r}")
     try:
         from annotator.gui.app import run_gui
     except ImportError as exc:  # the window is not built yet, or Qt is missing
         fail(f"the desktop window is not available ({exc}); use the command line: annotator --help")
         return
-    raise typer.Exit(run_gui(db=db, screenshot=screenshot, article=article))
+    raise typer.Exit(run_gui(db=db, screenshot=screenshot, article=article, theme=theme))
 
 
 class _progress:

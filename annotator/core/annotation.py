@@ -7,6 +7,7 @@ each in a QUndoCommand, and the same edits are tested here without Qt.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -37,17 +38,37 @@ def shown_spans(
     shown = [ShownSpan(s.start, s.end, s.label, s.source, True, s.id) for s in stored]
     if project.article(article_id).status != "accepted" and suggestions:
         dismissed = project.dismissed(article_id)
-        taken = [(s.start, s.end) for s in stored]
         labels = set(project.label_names())
-        for sug in suggestions:
+        taken = _Intervals((s.start, s.end) for s in stored)
+        for sug in sorted(suggestions, key=lambda s: (s.start, s.end)):
             if (sug.start, sug.end, sug.label) in dismissed or sug.label not in labels:
                 continue
-            if any(sug.start < e and s < sug.end for s, e in taken):
+            if taken.overlaps(sug.start, sug.end):
                 continue
-            taken.append((sug.start, sug.end))
+            taken.add(sug.start, sug.end)
             shown.append(ShownSpan(sug.start, sug.end, sug.label, sug.source, False))
     shown.sort(key=lambda s: (s.start, s.end))
     return shown
+
+
+class _Intervals:
+    """Non-overlapping [start, end) intervals, sorted, with O(log n) overlap tests."""
+
+    def __init__(self, pairs=()):
+        pairs = sorted(pairs)
+        self.starts = [s for s, _ in pairs]
+        self.ends = [e for _, e in pairs]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_right(self.starts, start)  # intervals starting at or before `start`
+        if i and self.ends[i - 1] > start:
+            return True
+        return i < len(self.starts) and self.starts[i] < end
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
 
 
 class Edit:

@@ -42,7 +42,7 @@ def export_project(
     nlp = blank(project.language)  # loaded once per process: spacy.blank costs ~0.1 s
     if format == "spacy":
         return export_spacy(articles, Path(out), nlp, dev_split=dev_split,
-                            seed=seed, strict=strict)  # fmt: skip
+                            seed=seed, strict=strict, statuses=statuses)  # fmt: skip
     out = Path(out)
     if out.is_dir() or not out.suffix:
         out = out / "annotations.jsonl"

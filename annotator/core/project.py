@@ -411,11 +411,18 @@ class Project:
         for art in self.iter_articles(statuses, batch):
             arts.append(art)
             if len(arts) == batch:
-                yield from self._with_spans(arts)
+                yield from self.with_spans(arts)
                 arts = []
-        yield from self._with_spans(arts)
+        yield from self.with_spans(arts)
 
-    def _with_spans(self, arts: list[Article]) -> Iterator[tuple[Article, list[Span]]]:
+    def accepted_versions(self) -> dict[int, int]:
+        """{article id: version} of every accepted article."""
+        return dict(
+            self.db.execute("SELECT id, version FROM articles WHERE status = 'accepted'")
+        )
+
+    def with_spans(self, arts: list[Article]) -> Iterator[tuple[Article, list[Span]]]:
+        """The given articles (sorted by id) with their stored spans, in one query."""
         if not arts:
             return
         by_article: dict[int, list[Span]] = {a.id: [] for a in arts}
@@ -697,6 +704,13 @@ class Project:
         ).fetchone()
         return None if row is None else [Span(*s) for s in json.loads(row[0])]
 
+    def has_cached_suggestions(self, article_id: int, fingerprint: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM suggestions WHERE article_id = ? AND fingerprint = ?",
+            [article_id, fingerprint],
+        ).fetchone()
+        return row is not None
+
     def cache_suggestions(self, items: Iterable[tuple[int, str, Sequence[Span]]]) -> int:
         """Store machine suggestions: (article_id, fingerprint, spans). One transaction."""
         stamp = now()
@@ -720,15 +734,6 @@ class Project:
             [status, fingerprint],
         ).fetchall()
         return [r[0] for r in rows]
-
-    def accepted_mentions(self) -> Iterator[tuple[int, str, int, int, str]]:
-        """(article id, text, start, end, label) of every span in accepted articles."""
-        cur = self.db.execute(
-            'SELECT a.id, a.text, s.start, s."end", s.label FROM spans s '
-            "JOIN articles a ON a.id = s.article_id WHERE a.status = 'accepted' "
-            "ORDER BY a.id, s.start"
-        )
-        yield from cur
 
     def accepted_signature(self) -> tuple:
         """Changes whenever the accepted spans may have changed (cheap to compute)."""

@@ -132,7 +132,8 @@ class SuggestionService:
         self.message = "Loading the suggestion model…"
         self.suggester = None
         self.fingerprint: str | None = fingerprint  # the last one used, until load() says
-        self._decisions = None  # DecisionIndex, replaced whole (never mutated in place)
+        self._decisions = None  # DecisionIndex of accepted mentions (see refresh_decisions)
+        self._indexed: dict[int, tuple[int, list]] = {}  # article id -> (version, its keys)
         self._decisions_sig = None
         self._lock = threading.Lock()
         self._overrides = (model, patterns, label_map)
@@ -165,16 +166,25 @@ class SuggestionService:
             self.message = f"Suggestions ready ({info.name} {info.version})"
 
     def refresh_decisions(self, project: Project) -> None:
-        """Rebuild the index of accepted mentions if accepted spans changed."""
+        """Bring the index of accepted mentions up to date, incrementally: only articles
+        accepted or changed since the last call are (re)tokenized."""
         if self.suggester is None:
             return
         sig = project.accepted_signature()
         if sig == self._decisions_sig:
             return
-        pairs: dict[int, tuple[str, list[Span]]] = {}
-        for aid, text, start, end, label in project.accepted_mentions():
-            pairs.setdefault(aid, (text, []))[1].append(Span(start, end, label))
-        self._decisions = self.suggester.decision_index(pairs.values())
+        if self._decisions is None:
+            self._decisions = self.suggester.decision_index()
+        index, indexed = self._decisions, self._indexed
+        current = project.accepted_versions()
+        for aid in [a for a, (version, _) in indexed.items() if current.get(a) != version]:
+            index.remove_keys(indexed.pop(aid)[1])
+        new = sorted(a for a in current if a not in indexed)
+        for i in range(0, len(new), 500):
+            for art, spans in project.with_spans(project.articles_by_id(new[i : i + 500])):
+                keys = index.keys_of(art.text, spans)
+                index.add_keys(keys)
+                indexed[art.id] = (art.version, keys)
         self._decisions_sig = sig
 
     def _finish(self, project: Project, article_id: int, machine: list[Span]) -> list[Span]:
@@ -204,6 +214,12 @@ class SuggestionService:
             else:
                 return None
         return self._finish(project, article_id, machine)
+
+    def has_machine(self, project: Project, article_id: int) -> bool:
+        """True when nothing would have to be computed for this article (cheap)."""
+        if self.fingerprint is None or self.state in ("no-model", "error"):
+            return True
+        return project.has_cached_suggestions(article_id, self.fingerprint)
 
     def imported(self, project: Project, article_id: int) -> list[Span]:
         """What is certain without the model: suggestions that came with the import."""

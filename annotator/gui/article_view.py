@@ -37,6 +37,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QPainter,
+    QPixmap,
     QPalette,
     QPen,
     QSyntaxHighlighter,
@@ -205,6 +206,7 @@ class ArticleView(QPlainTextEdit):
         self._tag_widths: dict[str, float] = {}
         self._tag_font_cache: QFont | None = None
         self._styles: dict[str, tuple[QColor, ...]] = {}
+        self._tag_pixmaps: dict[tuple, QPixmap] = {}  # drawn once per label, kind and size
         self._dark = False
         self._last_range: tuple[int, int] | None = None
 
@@ -240,6 +242,7 @@ class ArticleView(QPlainTextEdit):
         self._colours = dict(colours)
         self._formats.clear()
         self._styles.clear()
+        self._tag_pixmaps.clear()
         self._qt_cache = {}
         self._index(spans)
         # One edit block inside: the highlighter formats every block once, from the new index.
@@ -446,6 +449,7 @@ class ArticleView(QPlainTextEdit):
     def _restyle(self) -> None:
         self._formats.clear()
         self._styles.clear()
+        self._tag_pixmaps.clear()
         self._highlighter.rehighlight()
         self.viewport().update()
 
@@ -464,6 +468,7 @@ class ArticleView(QPlainTextEdit):
         super().changeEvent(e)
         if e.type() == QEvent.Type.FontChange:
             self._tag_widths.clear()
+            self._tag_pixmaps.clear()
             self._tag_font_cache = None
             self._formats.clear()
             if self._spans:
@@ -552,19 +557,39 @@ class ArticleView(QPlainTextEdit):
         width = self._tag_width(span.label)
         rect = QRectF(box.right() - width + _TAG_GAP_L, box.center().y() - tag_h / 2,
                       width - _TAG_GAP_L - _TAG_GAP_R, tag_h)  # fmt: skip
-        radius = tag_h / 2.5
-        if span.confirmed:
-            fill = QColor(c).darker(125)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(fill)
-            painter.drawRoundedRect(rect, radius, radius)
-            painter.setPen(_ink_on(fill))
-        else:
-            painter.setPen(QPen(edge, 1.0))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), radius, radius)
-            painter.setPen(ink)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, span.label)
+        ratio = painter.device().devicePixelRatioF()
+        key = (span.label, span.confirmed, round(rect.width(), 1), round(tag_h, 1), ratio)
+        pixmap = self._tag_pixmaps.get(key)
+        if pixmap is None:  # a tag is drawn once, then copied: a page shows hundreds
+            pixmap = self._tag_pixmaps[key] = self._draw_tag(span, c, edge, ink, rect, ratio)
+        painter.drawPixmap(rect.topLeft(), pixmap)
+
+    def _draw_tag(self, span, c, edge, ink, rect: QRectF, ratio: float) -> QPixmap:
+        pixmap = QPixmap(max(1, int(rect.width() * ratio + 1)), max(1, int(rect.height() * ratio + 1)))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        local = QRectF(0, 0, rect.width(), rect.height())
+        radius = rect.height() / 2.5
+        painter = QPainter(pixmap)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            painter.setFont(self._tag_font())
+            if span.confirmed:
+                fill = QColor(c).darker(125)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(fill)
+                painter.drawRoundedRect(local, radius, radius)
+                painter.setPen(_ink_on(fill))
+            else:
+                painter.setPen(QPen(edge, 1.0))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(local.adjusted(0.5, 0.5, -0.5, -0.5), radius, radius)
+                painter.setPen(ink)
+            painter.drawText(local, Qt.AlignmentFlag.AlignCenter, span.label)
+        finally:
+            painter.end()
+        return pixmap
 
     # ---- hover -----------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from .suggest_worker import SuggestionFeed
 
 PREFETCH = 5  # pending articles whose suggestions are computed ahead
 REFRESH_MS = 5000  # queue counts and "changed elsewhere" check
+ASK_WORKER_AFTER_MS = 80
 CONFLICT = "This article was changed in another window; reloaded"
 ALL_DONE = "No pending articles left: all done!"
 
@@ -93,6 +94,10 @@ class MainWindow(ProjectActions, QMainWindow):
         self.apply_theme(self.settings.theme())
         if self.settings.geometry() is not None:
             self.restoreGeometry(self.settings.geometry())
+        # With cached suggestions on screen, the worker's pass (which adds the project's
+        # decisions) waits until the article is painted, so the two don't compete.
+        self._ask_later = QTimer(self, singleShot=True, interval=ASK_WORKER_AFTER_MS)
+        self._ask_later.timeout.connect(self._request_suggestions)
         self.timer = QTimer(self, interval=REFRESH_MS)
         self.timer.timeout.connect(self.refresh_from_disk)
         self.timer.start()
@@ -254,7 +259,10 @@ class MainWindow(ProjectActions, QMainWindow):
         self.view.set_article(article.text, self.shown, self.colours())
         self.settings.set_last_article(self.project.path, article_id)
         self.side.select(article_id)
-        self._request_suggestions()
+        if self.suggestions is None:
+            self._request_suggestions()
+        else:
+            self._ask_later.start()
         self._update_status()
         if message:
             self.statusBar().showMessage(message, 8000)

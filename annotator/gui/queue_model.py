@@ -24,6 +24,17 @@ STATUS_TEXT = {"pending": "pending", "accepted": "accepted", "rejected": "reject
                "skipped": "skipped"}  # fmt: skip
 
 
+_ROLES = frozenset((Qt.DisplayRole, Qt.ToolTipRole, Qt.ForegroundRole, Qt.TextAlignmentRole,
+                    ArticleIdRole))  # fmt: skip
+_RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
+
+
+def _display(aid: int, title: str, status: str, first: str) -> tuple:
+    shown_title = title.strip() or " ".join(first.split())[:80] or "(empty)"
+    texts = (str(aid), shown_title, STATUS_TEXT.get(status, status))
+    return texts, f"#{aid} · {status}\n{shown_title}", status
+
+
 class ArticleQueueModel(QAbstractTableModel):
     def __init__(self, project: Project | None = None, parent=None):
         super().__init__(parent)
@@ -78,12 +89,14 @@ class ArticleQueueModel(QAbstractTableModel):
         return self.ids[row] if 0 <= row < len(self.ids) else None
 
     def _row(self, row: int) -> tuple | None:
+        """(display texts, tooltip, status) of a row; fetched a page at a time and kept
+        ready to show, since a repaint asks for every visible cell in several roles."""
         page = row // PAGE
         rows = self._pages.get(page)
         if rows is None:
             chunk = self.ids[page * PAGE : (page + 1) * PAGE]
             fetched = self.project.queue_rows(chunk) if self.project is not None else []
-            rows = {r[0]: r for r in fetched}
+            rows = {r[0]: _display(*r) for r in fetched}
             self._pages[page] = rows
             while len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)
@@ -91,7 +104,6 @@ class ArticleQueueModel(QAbstractTableModel):
             self._pages.move_to_end(page)
         return rows.get(self.ids[row])
 
-    # ---- Qt model ----------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else len(self.ids)
 
@@ -113,24 +125,21 @@ class ArticleQueueModel(QAbstractTableModel):
         return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemNeverHasChildren
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.ids):
+        if role not in _ROLES or not index.isValid() or not 0 <= index.row() < len(self.ids):
             return None
         col = index.column()
         if role == ArticleIdRole:
             return self.ids[index.row()]
-        if role not in (Qt.DisplayRole, Qt.ToolTipRole, Qt.ForegroundRole, Qt.TextAlignmentRole):
-            return None
         if role == Qt.TextAlignmentRole:
-            return int(Qt.AlignRight | Qt.AlignVCenter) if col == ID else None
+            return _RIGHT if col == ID else None
         row = self._row(index.row())
         if row is None:  # deleted meanwhile
             return None
-        aid, title, status, first = row
-        shown_title = title.strip() or " ".join(first.split())[:80] or "(empty)"
+        texts, tooltip, status = row
         if role == Qt.DisplayRole:
-            return (str(aid), shown_title, STATUS_TEXT.get(status, status))[col]
+            return texts[col]
         if role == Qt.ToolTipRole:
-            return f"#{aid} · {status}\n{shown_title}"
-        if role == Qt.ForegroundRole and col == STATUS and status in self.status_colours:
+            return tooltip
+        if col == STATUS and status in self.status_colours:  # Qt.ForegroundRole
             return QColor(self.status_colours[status])
         return None

@@ -102,7 +102,7 @@ class SuggestWorker(QObject):
             for other in prefetch:
                 if self._newer_request():
                     break  # the window moved on: serve that first
-                if self.service.cached(self.project, other) is None:
+                if not self.service.has_machine(self.project, other):
                     self.service.prefetch(self.project, [other])
         except Exception as exc:
             self._set_state("error", f"Suggestions failed: {exc}")

@@ -173,3 +173,14 @@ def test_remove_label_in_use_needs_force(tmp_path):
 def test_version_and_module_entry_point():
     proc = cli("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("annotator ")
+
+
+def test_export_spacy_with_status_pending_exports_the_suggestions(tmp_path):
+    db = tmp_path / "p.db"
+    text = tmp_path / "a.txt"
+    text.write_text("Angela Merkel visited Paris with officials from the United Nations.")
+    run("import", "--db", db, text)
+    run("export", "--db", db, "--out", tmp_path / "out", "--format", "spacy",
+        "--status", "pending", "--dev-split", "0")  # fmt: skip
+    (doc,) = docs(tmp_path / "out" / "train.spacy", spacy.blank("en"))
+    assert {(e.text, e.label_) for e in doc.ents} >= {("Angela Merkel", "PERSON")}

@@ -70,14 +70,25 @@ class DecisionIndex:
                 continue
             yield tuple(t.text for t in span), s.label
 
+    def keys_of(self, text: str, spans: Iterable[Span]) -> list[tuple[Key, str]]:
+        """The (token sequence, label) entries that :meth:`add` would make."""
+        return list(self._keys(text, spans))
+
     def add(self, text: str, spans: Iterable[Span]) -> None:
-        for key, label in self._keys(text, spans):
+        self.add_keys(self._keys(text, spans))
+
+    def add_keys(self, keys: Iterable[tuple[Key, str]]) -> None:
+        for key, label in keys:
             self._counts.setdefault(key, Counter())[label] += 1
         self._labels = self._first = None
 
     def remove(self, text: str, spans: Iterable[Span]) -> None:
         """Undo an earlier :meth:`add` of the same text and spans."""
-        for key, label in self._keys(text, spans):
+        self.remove_keys(self._keys(text, spans))
+
+    def remove_keys(self, keys: Iterable[tuple[Key, str]]) -> None:
+        """Undo an earlier :meth:`add_keys` of the same entries."""
+        for key, label in keys:
             counts = self._counts.get(key)
             if counts is None:
                 continue
