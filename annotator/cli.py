@@ -221,12 +221,21 @@ def suggest_cmd(
     map_: Annotated[
         list[str] | None, typer.Option("--map", help="Map a model label: LOC=GPE (repeatable).")
     ] = None,
+    order: Annotated[
+        str | None,
+        typer.Option(
+            "--order",
+            help="Which source wins an overlap, first wins (default decision,pattern,model).",
+        ),
+    ] = None,
 ) -> None:
     """Compute and cache suggestions for every pending article."""
     from annotator.core.suggesting import configure_suggester, suggest_pending
 
     with open_project(db, must_exist=True) as project:
-        suggester = configure_suggester(project, model=model, patterns=patterns, label_map=map_)
+        suggester = configure_suggester(
+            project, model=model, patterns=patterns, label_map=map_, order=order
+        )
         if suggester.model_error:
             typer.echo(f"annotator: {suggester.model_error}", err=True)
         with _progress("Suggesting") as bar:

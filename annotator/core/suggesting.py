@@ -27,6 +27,7 @@ PREFERRED_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PROD
                     "TIME", "WORK_OF_ART", "LAW", "LANGUAGE", "MONEY", "PERCENT", "QUANTITY",
                     "ORDINAL", "CARDINAL")  # fmt: skip
 IMPORT_FINGERPRINT = "import"
+MERGE_SOURCES = ("decision", "pattern", "model")
 CHUNK = 256  # articles cached per transaction
 
 
@@ -46,6 +47,7 @@ def configure_suggester(
     model: str | None = None,
     patterns: str | Path | None = None,
     label_map: Iterable[str] | dict[str, str] | None = None,
+    order: str | Sequence[str] | None = None,
 ):
     """A Suggester for the project; arguments given here become the project's settings."""
     from .suggest import PatternsError, Suggester
@@ -60,6 +62,13 @@ def configure_suggester(
     if label_map is not None:
         mapping = label_map if isinstance(label_map, dict) else parse_label_map(label_map)
         project.set_setting("label_map", mapping)
+    if order is not None:
+        names = [o.strip() for o in order.split(",")] if isinstance(order, str) else list(order)
+        if sorted(names) != sorted(MERGE_SOURCES):
+            raise ProjectError(
+                f"--order {','.join(names)}: name each of {', '.join(MERGE_SOURCES)} once"
+            )
+        project.set_setting("merge_order", names)
     settings_patterns = project.get_setting("patterns")
     if settings_patterns and not Path(settings_patterns).is_file():
         raise ProjectError(f"{settings_patterns}: the project's patterns file is missing")
@@ -67,7 +76,7 @@ def configure_suggester(
         model=project.get_setting("model", "auto"),
         patterns_path=settings_patterns,
         label_map=project.get_setting("label_map", {}),
-        order=project.get_setting("merge_order", ["decision", "pattern", "model"]),
+        order=project.get_setting("merge_order", list(MERGE_SOURCES)),
         lang=project.language,
     )
     try:

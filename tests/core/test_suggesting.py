@@ -155,3 +155,34 @@ def test_suggest_pending_with_two_workers_equals_one(seeded, tmp_path):
         two = list(s1.suggest_docs(texts, n_process=2, merged=False))
     assert one == two
     assert suggest_pending  # the CLI path is covered above
+
+
+def test_merge_order_is_a_project_setting(tmp_path):
+    db = tmp_path / "o.db"
+    src = tmp_path / "a.txt"
+    src.write_text("Ann Taylor opened a shop.")
+    patterns = tmp_path / "p.jsonl"
+    patterns.write_text('{"label": "ORG", "pattern": "Ann Taylor"}\n'
+                        '{"label": "PERSON", "pattern": [{"lower": "ann"}]}\n')  # fmt: skip
+    run("labels", "add", "ORG", "--db", db)
+    run("labels", "add", "PERSON", "--db", db)
+    run("import", "--db", db, src)
+    run("suggest", "--db", db, "--patterns", patterns, "--model", "")
+    result = runner.invoke(app, ["suggest", "--db", str(db), "--order", "model,pattern"])
+    assert result.exit_code != 0 and "name each of" in str(result.exception)
+    run("suggest", "--db", db, "--order", "model,pattern,decision")
+    with Project(db) as p:
+        assert p.get_setting("merge_order") == ["model", "pattern", "decision"]
+
+
+def test_export_pending_with_current_suggestions(seeded, tmp_path):
+    out = tmp_path / "pending.jsonl"
+    run("export", "--db", seeded, "--out", out, "--format", "jsonl", "--status", "pending")
+    tasks = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert tasks and all("answer" not in t for t in tasks)
+    spans = [s for t in tasks for s in t["spans"]]
+    assert spans and {s["source"] for s in spans} <= {"model", "pattern", "decision", "import"}
+    for t in tasks:
+        for s in t["spans"]:
+            assert t["tokens"][s["token_start"]]["start"] == s["start"]
+            assert t["tokens"][s["token_end"]]["end"] == s["end"]
