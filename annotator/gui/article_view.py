@@ -37,9 +37,9 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QPainter,
-    QPixmap,
     QPalette,
     QPen,
+    QPixmap,
     QSyntaxHighlighter,
     QTextBlock,
     QTextCharFormat,
@@ -565,7 +565,8 @@ class ArticleView(QPlainTextEdit):
         painter.drawPixmap(rect.topLeft(), pixmap)
 
     def _draw_tag(self, span, c, edge, ink, rect: QRectF, ratio: float) -> QPixmap:
-        pixmap = QPixmap(max(1, int(rect.width() * ratio + 1)), max(1, int(rect.height() * ratio + 1)))
+        size = (max(1, int(rect.width() * ratio + 1)), max(1, int(rect.height() * ratio + 1)))
+        pixmap = QPixmap(*size)
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
         local = QRectF(0, 0, rect.width(), rect.height())
