@@ -2,10 +2,12 @@
 
 Prints JSON. Usage: uv run python bench/bench_window.py [--articles 40] [--words 2000]
 
-- accept_to_next_ms: press `a` on an article of ~2,000 words whose suggestions are cached;
-  the time until the next pending article is drawn with its suggestions (the accept is
-  committed, the queue, status bar and view updated, and a paint of the window done).
-  Target: <= 50 ms at the 95th percentile.
+- accept_to_next_drawn_ms: press `a` on an article of ~2,000 words whose suggestions are
+  cached; the time until the next pending article is drawn with its suggestions: the accept
+  committed, the next article's text and spans set, and the event loop drained, which lays
+  out and repaints what changed (the article view's paintEvent is checked to have run).
+  Target: <= 50 ms at the 95th percentile. `same_plus_full_window_grab_ms` adds a repaint
+  of the whole window (QWidget.grab), a conservative upper figure.
 - startup_ms: a fresh process, from interpreter start to the main window shown on the
   last article with its cached suggestions (no model needed yet). Target <= 1,000 ms.
   Baseline in the same run: the same process showing an empty QMainWindow.
@@ -38,6 +40,7 @@ else:
     from PySide6.QtCore import QSettings
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, sys.argv[3])
+    from annotator.gui.article_view import ArticleView
     from annotator.gui.main_window import MainWindow
     from annotator.gui.settings import AppSettings
     w = MainWindow(sys.argv[2], AppSettings(), article=3)
@@ -99,9 +102,18 @@ def main() -> None:
                     p.article_ids())  # fmt: skip
 
     app = QApplication.instance() or QApplication([])
+    from annotator.gui.article_view import ArticleView
     from annotator.gui.main_window import MainWindow
     from annotator.gui.settings import AppSettings
 
+    painted = {"view": 0}
+    paint = ArticleView.paintEvent
+
+    def counted(self, event):
+        painted["view"] += 1
+        return paint(self, event)
+
+    ArticleView.paintEvent = counted
     win = MainWindow(db, AppSettings(), article=1, start_worker=True)
     win.resize(1280, 800)
     win.show()
@@ -109,15 +121,20 @@ def main() -> None:
     while win.suggester_state != "ready" and time.time() < deadline:
         app.processEvents()
         time.sleep(0.01)
-    times = []
+    times, with_grab = [], []
     for _ in range(args.articles - 2):
         before = win.current_id
+        painted["view"] = 0
         t = time.perf_counter()
         win.decide("accepted")
-        app.processEvents()
-        win.grab()  # the paint of the whole window
+        app.processEvents()  # layout and the repaint of what changed, as on screen
+        drawn = time.perf_counter()
+        win.grab()  # a conservative figure: the whole window painted again
+        grabbed = time.perf_counter()
         assert win.current_id != before and win.suggestions is not None
-        times.append((time.perf_counter() - t) * 1000)
+        assert painted["view"] >= 1, "the article view was not repainted"
+        times.append((drawn - t) * 1000)
+        with_grab.append((grabbed - t) * 1000)
         until = time.time() + 1.0  # reading time: the worker prefetches meanwhile, as it
         while time.time() < until:  # does while an annotator reads (minutes, not 1 s)
             app.processEvents()
@@ -129,15 +146,20 @@ def main() -> None:
         for kind in startup:
             startup[kind].append(startup_ms(db, tmp / "qs2", kind))
     times.sort()
+    with_grab.sort()
     print(json.dumps({
         "benchmark": "window",
         "articles": args.articles,
         "words_per_article": args.words,
         "suggestions_per_article": round(spans / args.articles),
-        "accept_to_next_ms": {
+        "accept_to_next_drawn_ms": {
             "median": round(statistics.median(times), 1),
             "p95": round(times[int(0.95 * (len(times) - 1))], 1),
             "max": round(times[-1], 1),
+        },
+        "same_plus_full_window_grab_ms": {
+            "median": round(statistics.median(with_grab), 1),
+            "p95": round(with_grab[int(0.95 * (len(with_grab) - 1))], 1),
         },
         "startup_ms_best_of_3": {k: round(min(v)) for k, v in startup.items()},
         "startup_cost_over_bare_qt_ms": round(min(startup["window"]) - min(startup["bare"])),
