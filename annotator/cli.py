@@ -297,7 +297,11 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from annotator.core.project import ProjectError
     from annotator.core.suggest import ModelError, PatternsError
 
-    return (ProjectError, ExportError, ModelError, PatternsError, UserError, OSError)
+    import sqlite3
+
+    # sqlite3.OperationalError: the file is locked for too long, read-only, or the disk full.
+    return (ProjectError, ExportError, ModelError, PatternsError, UserError, OSError,
+            sqlite3.OperationalError)  # fmt: skip
 
 
 def main() -> None:

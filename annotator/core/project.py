@@ -575,13 +575,7 @@ class Project:
         with self.write():
             self._check_version(article_id, expected_version)
             self._validate_span(article_id, span)
-            cur = self.db.execute(
-                "INSERT INTO spans(id, article_id, start, \"end\", label, source, annotator, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [span_id, article_id, span.start, span.end, span.label, span.source, annotator,
-                 now()],
-            )  # fmt: skip
-            span_id = cur.lastrowid
+            span_id = self._insert_span_unchecked(article_id, span, annotator, span_id)
             self._bump(article_id)
             self.log(
                 "span_add", article_id, annotator,

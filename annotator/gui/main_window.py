@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -47,6 +48,9 @@ def guarded(fn):
             return fn(self, *args, **kwargs)
         except ProjectError as exc:
             self.show_error(str(exc))
+            return None
+        except sqlite3.OperationalError as exc:  # locked too long, disk full, read-only…
+            self.show_error(f"The project file could not be written: {exc}", dialog=True)
             return None
 
     return wrapper
