@@ -293,11 +293,11 @@ class _progress:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that are the user's to fix: printed as one line, never a traceback."""
+    import sqlite3
+
     from annotator.core.export import ExportError
     from annotator.core.project import ProjectError
     from annotator.core.suggest import ModelError, PatternsError
-
-    import sqlite3
 
     # sqlite3.OperationalError: the file is locked for too long, read-only, or the disk full.
     return (ProjectError, ExportError, ModelError, PatternsError, UserError, OSError,
