@@ -13,12 +13,14 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from annotator.core.project import Project
 from annotator.core.records import Span
 
 UNAVAILABLE = "Suggestions are unavailable in this build (annotator.core.suggesting is missing)"
+
+WORKER_START_DELAY_MS = 150  # after the window's first paint
 
 
 def service_class():
@@ -160,7 +162,14 @@ class SuggestionFeed(QObject):
         self._thread = SuggestThread(project.path)
         self._thread.worker.stateChanged.connect(self._worker_state)
         self._thread.worker.suggestionsReady.connect(self.suggestionsReady)
-        self._thread.start()
+        # The worker's first job is importing spaCy and loading the model, which holds the
+        # GIL for a second: let the window draw itself first.
+        thread = self._thread
+        QTimer.singleShot(WORKER_START_DELAY_MS, lambda: self._start_later(thread))
+
+    def _start_later(self, thread: SuggestThread) -> None:
+        if self._thread is thread:  # not stopped or replaced meanwhile
+            thread.start()
 
     def stop(self) -> None:
         if self._thread is not None:
