@@ -196,6 +196,14 @@ def labels_remove(
     typer.echo(f"removed {name}" + (f" and its {n} spans" if n else ""))
 
 
+@labels_app.command("rename")
+def labels_rename(old: str, new: str, db: DbOpt = None) -> None:
+    """Rename a label, in every span too (the model's label then maps to the new name)."""
+    with open_project(db, must_exist=True) as project:
+        n = project.rename_label(old, new)
+    typer.echo(f"renamed {old} to {new}" + (f" in {n} spans" if n else ""))
+
+
 @labels_app.command("recolour")
 def labels_recolour(
     name: str,

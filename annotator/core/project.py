@@ -268,6 +268,37 @@ class Project:
         self._label_cache = None
         return {lab.name: lab for lab in self.labels()}[name]
 
+    def rename_label(self, old: str, new: str, annotator: str = "") -> int:
+        """Rename a label everywhere: its spans, dismissed suggestions and the label map
+        (a model label that was mapped to `old`, or `old` itself, now maps to `new`).
+        Returns how many spans changed."""
+        new = new.strip()
+        names = self.label_names()
+        if old not in names:
+            raise ProjectError(f"no label {old}")
+        if not new:
+            raise ProjectError("a label needs a name")
+        if new == old:
+            return 0
+        if new in names:
+            raise ProjectError(f"label {new} exists already")
+        with self.write():
+            self.db.execute(
+                "UPDATE articles SET version = version + 1 WHERE id IN "
+                "(SELECT article_id FROM spans WHERE label = ?)",
+                [old],
+            )
+            n = self.db.execute("UPDATE spans SET label = ? WHERE label = ?", [new, old]).rowcount
+            self.db.execute("UPDATE OR IGNORE dismissed SET label = ? WHERE label = ?", [new, old])
+            self.db.execute("UPDATE labels SET name = ? WHERE name = ?", [new, old])
+            mapping = {k: (new if v == old else v) for k, v in
+                       self.get_setting("label_map", {}).items()}  # fmt: skip
+            mapping.setdefault(old, new)
+            self.set_setting("label_map", mapping)
+            self.log("label_rename", annotator=annotator, label=old, to=new, spans=n)
+        self._label_cache = None
+        return n
+
     def remove_label(self, name: str, *, force: bool = False, annotator: str = "") -> int:
         """Remove a label. Refuses while spans use it, unless force (then they go too)."""
         if name not in self.label_names():

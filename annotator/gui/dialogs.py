@@ -234,9 +234,10 @@ class LabelsDialog(QDialog):
             colour.setToolTip("Change the colour")
             colour.clicked.connect(lambda _=False, n=lab.name, c=lab.colour: self.recolour(n, c))
             self.table.setCellWidget(row, 0, colour)
-            name = QLabel(lab.name, self)
-            name.setTextFormat(Qt.PlainText)
-            name.setContentsMargins(6, 0, 6, 0)
+            name = QLineEdit(lab.name, self)
+            name.setToolTip("Type a new name and press Enter to rename the label everywhere")
+            name.setFrame(False)
+            name.editingFinished.connect(lambda n=lab.name, w=name: self.rename(n, w.text()))
             self.table.setCellWidget(row, 1, name)
             key = QComboBox(self)
             key.addItems(["—", *colours.KEYS])
@@ -262,6 +263,10 @@ class LabelsDialog(QDialog):
         name = self.name_edit.text().strip()
         if name and self._do(lambda: self.project.add_label(name, annotator=self.annotator)):
             self.name_edit.clear()
+
+    def rename(self, name: str, new: str) -> None:
+        if new.strip() and new.strip() != name:
+            self._do(lambda: self.project.rename_label(name, new, annotator=self.annotator))
 
     def recolour(self, name: str, current: str) -> None:
         colour = choose_colour(self, current)

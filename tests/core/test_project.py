@@ -205,3 +205,24 @@ def test_write_takes_the_lock_before_reading(tmp_path):
     assert errors == []
     assert [(s.start, s.end) for s in a.spans(aid)] == [(0, 7), (12, 14)]
     a.close()
+
+
+def test_rename_label_everywhere(project):
+    project.add_label("PERSON")
+    aid = project.add_records([ArticleRecord(text="Vladimir Putin spoke.")]).ids[0]
+    project.add_span(aid, Span(0, 14, "PERSON"))
+    project.dismiss(aid, Span(9, 14, "PERSON", "model"))
+    project.set_setting("label_map", {"PER": "PERSON"})
+    v = project.article_version(aid)
+    assert project.rename_label("PERSON", "PER_NAME") == 1
+    assert project.label_names() == ["PER_NAME"] and project.labels()[0].key == "1"
+    assert [s.label for s in project.spans(aid)] == ["PER_NAME"]
+    assert project.dismissed(aid) == {(9, 14, "PER_NAME")}
+    assert project.get_setting("label_map") == {"PER": "PER_NAME", "PERSON": "PER_NAME"}
+    assert project.article_version(aid) > v
+    assert project.events()[-1]["action"] == "label_rename"
+    project.add_label("ORG")
+    with pytest.raises(ProjectError, match="exists"):
+        project.rename_label("ORG", "PER_NAME")
+    with pytest.raises(ProjectError, match="no label"):
+        project.rename_label("NOPE", "X")

@@ -386,3 +386,19 @@ def test_run_gui_reports_a_bad_project_file_in_one_line(qapp, tmp_path, capsys):
     bad.write_bytes(b"this is not sqlite" * 100)
     assert run_gui(db=bad, screenshot=tmp_path / "x.png") == 1
     assert "not an Annotator project file" in capsys.readouterr().err
+
+
+def test_rename_a_label_in_the_labels_dialog(qtbot, project_path):
+    from PySide6.QtWidgets import QLineEdit
+
+    from annotator.gui.dialogs import LabelsDialog
+
+    with Project(project_path) as p:
+        dialog = LabelsDialog(p)
+        qtbot.addWidget(dialog)
+        name = dialog.table.cellWidget(0, 1)
+        assert isinstance(name, QLineEdit) and name.text() == "PERSON"
+        name.setText("PER")
+        name.editingFinished.emit()
+        assert p.label_names()[0] == "PER"
+        assert dialog.table.cellWidget(0, 1).text() == "PER"
