@@ -42,7 +42,10 @@ def open_project(db: Path | None, must_exist: bool = False):
     from annotator.core.project import Project
 
     path = db or default_project()
-    return Project(path, create=not must_exist)
+    project = Project(path, create=not must_exist)
+    if project.warning:
+        typer.echo(f"annotator: warning: {project.warning}", err=True)
+    return project
 
 
 @app.callback(invoke_without_command=True)

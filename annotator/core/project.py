@@ -127,6 +127,10 @@ class Project:
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         self.wal = str(mode).lower() == "wal"
+        self.warning = None if self.wal else (
+            f"{self.path}: SQLite could not use write-ahead logging here (journal mode "
+            f"{mode}); is the file on a network drive? Keep project files on a local disk."
+        )
         # FULL: a committed decision survives a power cut, not only a crash.
         conn.execute("PRAGMA synchronous = FULL")
 

@@ -215,6 +215,8 @@ class MainWindow(ProjectActions, QMainWindow):
         self.reload_labels()
         self.feed.start(project, run_worker=self._start_worker)
         self._show_start(article if article is not None else self.settings.last_article(path))
+        if project.warning:
+            self.show_error(project.warning, dialog=True)
         return True
 
     def _close_project(self) -> None:

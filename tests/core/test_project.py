@@ -226,3 +226,11 @@ def test_rename_label_everywhere(project):
         project.rename_label("ORG", "PER_NAME")
     with pytest.raises(ProjectError, match="no label"):
         project.rename_label("NOPE", "X")
+
+
+def test_warns_when_write_ahead_logging_is_unavailable(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with Project(":memory:") as p:  # SQLite keeps journal_mode=memory there, as on some shares
+        assert not p.wal and "network drive" in p.warning
+    with Project(tmp_path / "local.db") as p:
+        assert p.wal and p.warning is None
