@@ -242,6 +242,13 @@ def _sort_key(span: Span) -> tuple[int, int]:
     return span.start, span.end
 
 
+def _overlap(art: ExportArticle, doc, sp: Span, kept: Span) -> Misaligned:
+    """`sp` overlaps `kept`, a span exported before it."""
+    shown = doc.text[kept.start : kept.end]
+    return _problem(art, doc, sp, "overlap",
+                    f"overlaps {kept.start}-{kept.end} {kept.label} {shown!r}")  # fmt: skip
+
+
 def _problem(art: ExportArticle, doc, sp: Span, problem: str, hint: str = "") -> Misaligned:
     text = doc.text
     hint_start = hint_end = None
@@ -301,16 +308,7 @@ def _slow_ents(art: ExportArticle, doc, problems: list[Misaligned]):
             bad.append(sp)
         elif ent.start < last_end:
             assert last_span is not None
-            problems.append(
-                _problem(
-                    art,
-                    doc,
-                    sp,
-                    "overlap",
-                    f"overlaps {last_span.start}-{last_span.end} {last_span.label} "
-                    f"{doc.text[last_span.start : last_span.end]!r}",
-                )
-            )
+            problems.append(_overlap(art, doc, sp, last_span))
             bad.append(sp)
         else:
             ents.append(ent)
@@ -551,16 +549,7 @@ def _jsonl_task(art: ExportArticle, doc, problems: list[Misaligned]) -> tuple[di
         if ent is not None and len(ent) > 0 and sp.label:
             ts, te = ent.start, ent.end - 1
             if last is not None and sp.start < last.end:
-                problems.append(
-                    _problem(
-                        art,
-                        doc,
-                        sp,
-                        "overlap",
-                        f"overlaps {last.start}-{last.end} {last.label} "
-                        f"{doc.text[last.start : last.end]!r}",
-                    )
-                )
+                problems.append(_overlap(art, doc, sp, last))
             else:
                 last = sp
         else:
