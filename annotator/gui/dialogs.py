@@ -161,8 +161,10 @@ def run_import(parent: QWidget | None, db_path: Path, paths: list[Path], annotat
     from annotator.core.importing import import_paths
 
     def work(project, progress, cancelled):
-        return import_paths(project, paths, annotator=annotator, progress=progress,
-                            cancelled=cancelled)  # fmt: skip
+        report = import_paths(project, paths, annotator=annotator, progress=progress,
+                              cancelled=cancelled)  # fmt: skip
+        project.ensure_search_index()  # here, not on the first search in the window
+        return report
 
     n = len(paths)
     label = f"Importing {paths[0].name}…" if n == 1 else f"Importing {n} files…"
