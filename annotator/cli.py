@@ -28,10 +28,6 @@ DbOpt = Annotated[
 ]
 
 
-class UserError(Exception):
-    """A mistake of the user's: printed as one line, exit code 1."""
-
-
 def fail(message: str, code: int = 1) -> None:
     typer.echo(f"annotator: error: {message}", err=True)
     raise typer.Exit(code)
@@ -311,7 +307,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from annotator.core.suggest import ModelError, PatternsError
 
     # sqlite3.OperationalError: the file is locked for too long, read-only, or the disk full.
-    return (ProjectError, ExportError, ModelError, PatternsError, UserError, OSError,
+    return (ProjectError, ExportError, ModelError, PatternsError, OSError,
             sqlite3.OperationalError)  # fmt: skip
 
 
