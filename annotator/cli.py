@@ -85,6 +85,10 @@ def import_cmd(
         report = import_paths(project, paths, strict=strict, annotator=annotator, progress=bar)
     for bad in report.bad:
         typer.echo(f"annotator: {'error' if strict else 'skipped'}: {bad}", err=True)
+    for note in report.warnings[:50]:
+        typer.echo(f"annotator: warning: {note}", err=True)
+    if len(report.warnings) > 50:
+        typer.echo(f"annotator: … and {len(report.warnings) - 50} more warnings", err=True)
     if not report.stored:
         fail(f"--strict: {len(report.bad)} bad records, nothing was imported")
     typer.echo(report.summary(), err=True)
@@ -165,7 +169,7 @@ def stats_cmd(
 @labels_app.command("list")
 def labels_list(db: DbOpt = None) -> None:
     """List the labels with their colour and key."""
-    with open_project(db) as project:
+    with open_project(db, must_exist=True) as project:
         for lab in project.labels():
             typer.echo(f"{lab.name}\t{lab.colour}\t{lab.key or '-'}")
 

@@ -1,4 +1,6 @@
-"""Store what the readers yield: batched transactions, deduplication, a report.
+"""Import files into a project: what the readers (`formats/`) yield is stored in batched
+transactions by `Project.add_records` (deduplicated under the write lock, spans checked
+and snapped to tokens), and reported with file and line.
 
 A record is stored whole (article, status, spans, suggestions) or not at all. With
 `strict`, the files are read once to validate and nothing is stored if any record is bad.
@@ -30,11 +32,17 @@ class ImportReport:
     labels_added: list[str] = field(default_factory=list)
     stored: bool = True  # False when --strict refused the import
     article_ids: list[int] = field(default_factory=list)
+    merged: int = 0  # partial (binary) records added to an article of the same text
+    warnings: list[BadRecord] = field(default_factory=list)  # stored, but worth knowing
 
     def summary(self) -> str:
         parts = [f"imported {self.imported} articles from {self.files} files"]
+        if self.merged:
+            parts.append(f"added {self.merged} binary answers to articles of the same text")
         if self.duplicates:
             parts.append(f"skipped {self.duplicates} duplicates")
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warnings")
         if self.bad:
             parts.append(
                 f"{len(self.bad)} bad records {'refused' if not self.stored else 'skipped'}"
@@ -83,7 +91,9 @@ def import_paths(
                 if item.error:
                     report.bad.append(item.error)
                 elif item.record is not None:
-                    writer.add(item.record)
+                    report.warnings += [BadRecord(item.path, item.line, w)
+                                        for w in getattr(item, "warnings", ())]  # fmt: skip
+                    writer.add(item.record, item.path, item.line)
             if cancelled_early:
                 break
             done_before += _size(path)
@@ -106,7 +116,7 @@ class _Writer:
         self.path = project.path
         self.report = report
         self.annotator = annotator
-        self.pending: list[ArticleRecord] = []
+        self.pending: list[tuple[ArticleRecord, str, int | None]] = []
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="annotator-import", daemon=True)
@@ -115,8 +125,8 @@ class _Writer:
         self.thread.start()
         return self
 
-    def add(self, record: ArticleRecord) -> None:
-        self.pending.append(record)
+    def add(self, record: ArticleRecord, path: str, line: int | None) -> None:
+        self.pending.append((record, path, line))
         if len(self.pending) >= BATCH:
             self._send()
 
@@ -145,9 +155,16 @@ class _Writer:
             while self.queue.get() is not None:  # drain so the reader never blocks
                 pass
 
-    def _store(self, project: Project, batch: list[ArticleRecord]) -> None:
-        added = project.add_records(batch, annotator=self.annotator)
+    def _store(self, project: Project, batch: list[tuple[ArticleRecord, str, int | None]]) -> None:
+        added = project.add_records([rec for rec, _, _ in batch], annotator=self.annotator)
         r = self.report
+        r.merged += added.merged
+        for i, why in added.refused:
+            r.bad.append(BadRecord(batch[i][1], batch[i][2], why))
+        for i, was, now in added.snapped:
+            r.warnings.append(BadRecord(batch[i][1], batch[i][2], (
+                f"span [{was.start}, {was.end}) {was.label} is not on word boundaries: "
+                f"stored as [{now.start}, {now.end})")))  # fmt: skip
         r.duplicates += added.duplicates
         r.imported += len(added.ids)
         r.article_ids.extend(added.ids)

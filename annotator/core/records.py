@@ -7,6 +7,7 @@ stored article text, end exclusive. See docs/schema.md.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 
 STATUSES = ("pending", "accepted", "rejected", "skipped")
@@ -38,6 +39,11 @@ class ArticleRecord:
     suggestions: list[Span] = field(default_factory=list)  # pre-suggested spans (pending)
     prodigy_input_hash: int | None = None  # kept when a Prodigy export is imported
     prodigy_task_hash: int | None = None
+    # "complete": every token outside `spans` is known not to be an entity (a manual NER
+    # annotation); "partial": only `spans` are known, the other tokens are unannotated
+    # (a Prodigy binary `ner` task: the answer is about its one span).
+    annotation: str = "complete"
+    rejected: list[Span] = field(default_factory=list)  # spans an annotator said are wrong
 
     @property
     def input_hash(self) -> str:
@@ -52,3 +58,24 @@ def normalise_text(text: str) -> str:
 def input_hash(text: str) -> str:
     """Stable identity of an article's text (hex). Used to deduplicate and to split train/dev."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+ANNOTATIONS = ("complete", "partial")
+LABEL_MAX = 64  # characters
+
+
+def check_label_name(name: str) -> str:
+    """The label name as stored (surrounding whitespace removed), or ValueError saying why
+    it cannot be a label: empty, longer than LABEL_MAX, or holding control characters."""
+    if not isinstance(name, str):
+        raise ValueError(f"a label name must be text, not {type(name).__name__}")
+    name = name.strip()
+    if not name:
+        raise ValueError("a label needs a name")
+    if len(name) > LABEL_MAX:
+        raise ValueError(f"a label name may have at most {LABEL_MAX} characters "
+                         f"(this one has {len(name)})")
+    bad = next((c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if bad is not None:
+        raise ValueError(f"a label name may not hold control characters (found U+{ord(bad):04X})")
+    return name

@@ -63,3 +63,10 @@ class TokenIndex:
         if first < 0 or last >= len(self.starts) or first > last:
             return None
         return self.starts[first], self.ends[last]
+
+
+@lru_cache(maxsize=16)
+def token_index(text: str, lang: str = "en") -> TokenIndex:
+    """A TokenIndex of `text`, remembered for the last few texts: the window, the store's
+    span checks and export ask for the same article's tokens again and again."""
+    return TokenIndex(text, lang)

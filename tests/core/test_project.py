@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from annotator.core.project import ConflictError, Project, ProjectError
+from annotator.core.project import ConflictError, Project, ProjectError, SpanError
 from annotator.core.records import ArticleRecord, Span
 
 
@@ -45,14 +45,14 @@ def test_pragmas_and_schema(project):
         "events",
         "settings",
     } <= tables
-    assert project.db["_sqlite_migrations"].count == 1
+    assert project.db["_sqlite_migrations"].count == 2
 
 
 def test_reopen_applies_no_migration_twice(tmp_path):
     path = tmp_path / "p.db"
     Project(path).close()
     with Project(path) as p:
-        assert p.db["_sqlite_migrations"].count == 1
+        assert p.db["_sqlite_migrations"].count == 2
 
 
 def test_not_a_project_file(tmp_path):
@@ -140,8 +140,8 @@ def test_accept_confirms_suggestions_atomically_and_undo(project):
 def test_failed_transaction_leaves_nothing(project):
     project.add_label("ORG")
     aid = add_article(project, "Reuters.")
-    with pytest.raises(sqlite3.IntegrityError):
-        project.set_status(aid, "accepted", confirm=[Span(5, 2, "ORG")])  # CHECK fails
+    with pytest.raises(SpanError):  # refused by the validated span path, before SQLite
+        project.set_status(aid, "accepted", confirm=[Span(5, 2, "ORG")])
     assert project.article(aid).status == "pending"
     assert project.spans(aid) == []
 

@@ -1,11 +1,19 @@
-"""Schema of the project file, as sqlite-utils migrations. Documented in docs/schema.md."""
+"""Schema of the project file, as sqlite-utils migrations. Documented in docs/schema.md.
+
+`connection.Store` applies pending migrations inside one `BEGIN IMMEDIATE` transaction
+(each step a savepoint), then marks the file with `APPLICATION_ID` and `SCHEMA_VERSION`
+(`PRAGMA application_id`, `PRAGMA user_version`).
+"""
 
 from __future__ import annotations
+
+import json
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-SCHEMA_VERSION = 1
+APPLICATION_ID = int.from_bytes(b"ANNO", "big")  # PRAGMA application_id of every project
+SCHEMA_VERSION = 2  # PRAGMA user_version: the number of migrations below
 migrations = Migrations("annotator")
 
 
@@ -115,4 +123,85 @@ def m001_initial(db: Database) -> None:
            VALUES ('delete', old.id, old.title, old.text);
            INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
            END"""
+    )
+
+
+@migrations()
+def m002_label_keys(db: Database) -> None:
+    """Spans, dismissed and imported suggestions refer to labels by foreign key
+    (`ON UPDATE CASCADE`: a rename is one statement); imported suggestions get a table of
+    their own; articles say whether their annotation is complete or partial."""
+    # Labels used by spans but missing from `labels` (possible before version 2) are added,
+    # so that no span is lost; dismissed suggestions of unknown labels meant nothing.
+    db.execute(
+        "INSERT OR IGNORE INTO labels(name, colour, key, ord) "
+        "SELECT DISTINCT label, '#dddddd', NULL, (SELECT count(*) FROM labels) FROM spans"
+    )
+    seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'spans'").fetchone()
+    db.execute(
+        """
+        CREATE TABLE spans_v2 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: undo re-creates by id
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            label TEXT NOT NULL REFERENCES labels(name) ON UPDATE CASCADE,
+            source TEXT NOT NULL,
+            annotator TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            CHECK (start >= 0 AND "end" > start)
+        )"""
+    )
+    db.execute("INSERT INTO spans_v2 SELECT * FROM spans")
+    db.execute("DROP TABLE spans")
+    db.execute("ALTER TABLE spans_v2 RENAME TO spans")
+    if seq is not None:
+        db.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'spans'", [seq[0]])
+    db.execute("CREATE INDEX idx_spans_article ON spans(article_id, start)")
+    db.execute("CREATE INDEX idx_spans_label ON spans(label)")
+    db.execute(
+        """
+        CREATE TABLE dismissed_v2 (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            label TEXT NOT NULL REFERENCES labels(name) ON UPDATE CASCADE ON DELETE CASCADE,
+            annotator TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            PRIMARY KEY (article_id, start, "end", label)
+        )"""
+    )
+    db.execute("INSERT INTO dismissed_v2 SELECT * FROM dismissed "
+               "WHERE label IN (SELECT name FROM labels)")  # fmt: skip
+    db.execute("DROP TABLE dismissed")
+    db.execute("ALTER TABLE dismissed_v2 RENAME TO dismissed")
+    db.execute(
+        """
+        CREATE TABLE imported_suggestions (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            label TEXT NOT NULL REFERENCES labels(name) ON UPDATE CASCADE ON DELETE CASCADE,
+            PRIMARY KEY (article_id, start, "end", label),
+            CHECK (start >= 0 AND "end" > start)
+        ) WITHOUT ROWID"""
+    )
+    for article_id, spans in db.execute(
+        "SELECT article_id, spans FROM suggestions WHERE fingerprint = 'import'"
+    ).fetchall():
+        for start, end, label, *_ in json.loads(spans):
+            db.execute(
+                "INSERT OR IGNORE INTO labels(name, colour, key, ord) "
+                "VALUES (?, '#dddddd', NULL, (SELECT count(*) FROM labels))",
+                [label],
+            )
+            db.execute(
+                'INSERT OR IGNORE INTO imported_suggestions(article_id, start, "end", label) '
+                "VALUES (?, ?, ?, ?)",
+                [article_id, start, end, label],
+            )
+    db.execute("DELETE FROM suggestions WHERE fingerprint = 'import'")
+    db.execute(
+        "ALTER TABLE articles ADD COLUMN annotation TEXT NOT NULL DEFAULT 'complete' "
+        "CHECK (annotation IN ('complete', 'partial'))"
     )

@@ -1,0 +1,211 @@
+"""Reading articles: one, many, in batches with their spans, the queue, search and counts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from ..errors import ProjectError
+from ..records import STATUSES, Span
+from .connection import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: int
+    text: str
+    title: str
+    source: str
+    meta: dict
+    status: str
+    status_by: str | None
+    status_at: str | None
+    input_hash: str
+    version: int
+    prodigy_input_hash: int | None = None
+    prodigy_task_hash: int | None = None
+    annotation: str = "complete"  # or "partial": only its spans are known (records.py)
+
+
+COLS = (
+    "id, text, title, source, meta, status, status_by, status_at, input_hash, version, "
+    "prodigy_input_hash, prodigy_task_hash, annotation"
+)
+
+
+def _article(row: tuple) -> Article:
+    return Article(*row[:4], json.loads(row[4]), *row[5:])
+
+
+def fts_query(text: str) -> str:
+    """Turn what a user typed into a safe FTS5 query: every word must appear (prefix match)."""
+    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
+    return " ".join(f'"{w}"*' for w in words) or '""'
+
+
+class Articles:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def _q(self, sql: str, args=()):
+        return self.store.conn.execute(sql, args)
+
+    def get(self, article_id: int) -> Article:
+        row = self._q(f"SELECT {COLS} FROM articles WHERE id = ?", [article_id]).fetchone()
+        if row is None:
+            raise ProjectError(f"no article {article_id}")
+        return _article(row)
+
+    def many(self, ids: Sequence[int]) -> list[Article]:
+        """The articles with these ids, in the order given (missing ids are left out)."""
+        found: dict[int, Article] = {}
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i : i + 900])
+            marks = ",".join("?" * len(chunk))
+            for row in self._q(f"SELECT {COLS} FROM articles WHERE id IN ({marks})", chunk):
+                found[row[0]] = _article(row)
+        return [found[i] for i in ids if i in found]
+
+    def version(self, article_id: int) -> int:
+        row = self._q("SELECT version FROM articles WHERE id = ?", [article_id]).fetchone()
+        if row is None:
+            raise ProjectError(f"no article {article_id}")
+        return row[0]
+
+    def iterate(self, statuses: Sequence[str] | None = None, batch: int = 500
+                ) -> Iterator[Article]:  # fmt: skip
+        """All articles (optionally of some statuses) in id order, read in batches."""
+        where, args = "", []
+        if statuses:
+            where = f" AND status IN ({','.join('?' * len(statuses))})"
+            args = list(statuses)
+        last = 0
+        while True:
+            rows = self._q(
+                f"SELECT {COLS} FROM articles WHERE id > ?{where} ORDER BY id LIMIT ?",
+                [last, *args, batch],
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _article(row)
+            last = rows[-1][0]
+
+    def with_spans(self, arts: list[Article]) -> Iterator[tuple[Article, list[Span]]]:
+        """The given articles (sorted by id) with their stored spans, in one query."""
+        if not arts:
+            return
+        by_article: dict[int, list[Span]] = {a.id: [] for a in arts}
+        rows = self._q(
+            'SELECT article_id, start, "end", label, source FROM spans '
+            "WHERE article_id BETWEEN ? AND ? ORDER BY article_id, start, id",
+            [arts[0].id, arts[-1].id],
+        )
+        for aid, start, end, label, source in rows:
+            if aid in by_article:
+                by_article[aid].append(Span(start, end, label, source))
+        for art in arts:
+            yield art, by_article[art.id]
+
+    def iterate_with_spans(self, statuses: Sequence[str] | None = None, batch: int = 500
+                           ) -> Iterator[tuple[Article, list[Span]]]:  # fmt: skip
+        arts: list[Article] = []
+        for art in self.iterate(statuses, batch):
+            arts.append(art)
+            if len(arts) == batch:
+                yield from self.with_spans(arts)
+                arts = []
+        yield from self.with_spans(arts)
+
+    def accepted_versions(self) -> dict[int, int]:
+        return dict(self._q("SELECT id, version FROM articles WHERE status = 'accepted'"))
+
+    def accepted_signature(self) -> tuple:
+        """Changes whenever the accepted spans may have changed (cheap to compute)."""
+        return tuple(self._q(
+            "SELECT count(*), coalesce(sum(version), 0), coalesce(max(version), 0) "
+            "FROM articles WHERE status = 'accepted'"
+        ).fetchone()) + tuple(self._q("SELECT count(*), coalesce(max(id), 0) FROM spans"
+                                      ).fetchone())  # fmt: skip
+
+    # ---- the queue ----------------------------------------------------------------------
+    def ids(self, status: str | None = None, search: str | None = None) -> list[int]:
+        sql, args, conds = "SELECT id FROM articles", [], []
+        if status:
+            conds.append("status = ?")
+            args.append(status)
+        if search and search.strip():
+            self.ensure_search_index()
+            conds.append("id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+            args.append(fts_query(search))
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        return [r[0] for r in self._q(sql + " ORDER BY id", args).fetchall()]
+
+    def ensure_search_index(self, chunk: int = 5000) -> int:
+        """Index the articles added since the last search. Returns how many were indexed."""
+        done = 0
+        while True:
+            with self.store.write():
+                upto = self._q("SELECT indexed_upto FROM search_index_state").fetchone()[0]
+                last = self._q(
+                    "SELECT max(id) FROM (SELECT id FROM articles WHERE id > ? ORDER BY id "
+                    "LIMIT ?)",
+                    [upto, chunk],
+                ).fetchone()[0]
+                if last is None:
+                    return done
+                cur = self._q(
+                    "INSERT INTO articles_fts(rowid, title, text) "
+                    "SELECT id, title, text FROM articles WHERE id > ? AND id <= ?",
+                    [upto, last],
+                )
+                done += cur.rowcount
+                self._q("UPDATE search_index_state SET indexed_upto = ?", [last])
+
+    def queue_rows(self, ids: Sequence[int]) -> list[tuple[int, str, str, str]]:
+        """(id, title, status, first line) for the given ids, for a list view."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self._q(
+            f"SELECT id, title, status, substr(text, 1, 120) FROM articles WHERE id IN ({marks})",
+            list(ids),
+        ).fetchall()
+        by_id = {r[0]: r for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def next_id(self, after: int | None = None, status: str = "pending") -> int | None:
+        """The next article of a status after `after` (wrapping round), or None."""
+        row = self._q("SELECT id FROM articles WHERE status = ? AND id > ? ORDER BY id LIMIT 1",
+                      [status, after or 0]).fetchone()  # fmt: skip
+        if row is None and after:
+            row = self._q("SELECT id FROM articles WHERE status = ? ORDER BY id LIMIT 1",
+                          [status]).fetchone()  # fmt: skip
+        return row[0] if row else None
+
+    def neighbour_id(self, article_id: int, step: int) -> int | None:
+        op, order = (">", "ASC") if step > 0 else ("<", "DESC")
+        row = self._q(
+            f"SELECT id FROM articles WHERE id {op} ? ORDER BY id {order} LIMIT 1 OFFSET ?",
+            [article_id, abs(step) - 1],
+        ).fetchone()
+        return row[0] if row else None
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(STATUSES, 0)
+        for status, n in self._q("SELECT status, count(*) FROM articles GROUP BY status"):
+            out[status] = n
+        out["articles"] = sum(out[s] for s in STATUSES)
+        return out
+
+    def stats(self) -> dict:
+        c = self.counts()
+        labels = dict(self._q(
+            "SELECT label, count(*) FROM spans JOIN articles ON articles.id = spans.article_id "
+            "WHERE articles.status = 'accepted' GROUP BY label ORDER BY label"
+        ).fetchall())  # fmt: skip
+        return {"articles": c["articles"], "pending": c["pending"], "accepted": c["accepted"],
+                "rejected": c["rejected"], "skipped": c["skipped"],
+                "spans": sum(labels.values()), "labels": labels}  # fmt: skip

@@ -1,0 +1,144 @@
+"""The annotator's changes to one article, each one write transaction.
+
+Every change checks the article's version inside its transaction when the caller says
+which version it saw (`expected_version`), writes spans only through `Spans` (validated),
+bumps the version and appends to the event log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..errors import ProjectError
+from ..records import STATUSES, Span
+from .connection import Store
+from .settings import Events, now
+from .spans import Spans, StoredSpan
+from .suggestion_cache import SuggestionCache
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptResult:
+    """What `set_status` changed, enough to undo it."""
+
+    article_id: int
+    previous_status: str
+    added_span_ids: tuple[int, ...]
+    previous_annotation: str = "complete"
+
+
+def _expect(article_id: int, version: int | None):
+    return None if version is None else (article_id, version)
+
+
+class Edits:
+    def __init__(self, store: Store, spans: Spans, cache: SuggestionCache, events: Events):
+        self.store, self.spans, self.cache, self.events = store, spans, cache, events
+
+    def _bump(self, article_id: int) -> None:
+        self.store.conn.execute("UPDATE articles SET version = version + 1 WHERE id = ?",
+                                [article_id])  # fmt: skip
+
+    def add_span(self, article_id: int, span: Span, annotator: str = "",
+                 expected_version: int | None = None, span_id: int | None = None) -> int:  # fmt: skip
+        """Store a span. `span_id` re-creates a deleted span under its old id (undo)."""
+        with self.store.write(_expect(article_id, expected_version)):
+            (span,) = self.spans.check(article_id, [span])
+            (new_id,) = self.spans.insert(article_id, [span], annotator, [span_id], checked=True)
+            self.events.log("span_add", article_id, annotator, span_id=new_id, start=span.start,
+                            end=span.end, label=span.label, source=span.source)  # fmt: skip
+        return new_id
+
+    def update_span(self, span_id: int, *, start: int | None = None, end: int | None = None,
+                    label: str | None = None, annotator: str = "",
+                    expected_version: int | None = None) -> StoredSpan:  # fmt: skip
+        """Change a span's boundaries or label (it becomes a human span). Returns the span
+        as it was before."""
+        old = self.spans.get(span_id)
+        new = Span(old.start if start is None else start, old.end if end is None else end,
+                   old.label if label is None else label, "human")  # fmt: skip
+        with self.store.write(_expect(old.article_id, expected_version)):
+            old = self.spans.replace(span_id, new, annotator)
+            self.events.log("span_update", old.article_id, annotator, span_id=span_id,
+                            before=[old.start, old.end, old.label],
+                            after=[new.start, new.end, new.label])  # fmt: skip
+        return old
+
+    def restore_span(self, old: StoredSpan, annotator: str = "",
+                     expected_version: int | None = None) -> None:  # fmt: skip
+        """Put a span back as it was (undo of update_span), validated like any write."""
+        with self.store.write(_expect(old.article_id, expected_version)):
+            self.spans.replace(old.id, old.span, old.annotator)
+            self.events.log("span_restore", old.article_id, annotator, span_id=old.id,
+                            after=[old.start, old.end, old.label])  # fmt: skip
+
+    def delete_span(self, span_id: int, annotator: str = "", expected_version: int | None = None,
+                    dismiss: bool = True) -> StoredSpan:  # fmt: skip
+        """Delete a span. It is remembered as dismissed, so it isn't suggested again,
+        unless `dismiss` is False (undoing the span's creation)."""
+        old = self.spans.get(span_id)
+        with self.store.write(_expect(old.article_id, expected_version)):
+            old = self.spans.get(span_id)
+            self.spans.delete([span_id], old.article_id)
+            if dismiss:
+                self.cache.dismiss(old.article_id, old.span, annotator)
+            self.events.log("span_delete", old.article_id, annotator, span_id=span_id,
+                            start=old.start, end=old.end, label=old.label)  # fmt: skip
+        return old
+
+    def dismiss(self, article_id: int, span: Span, annotator: str = "",
+                expected_version: int | None = None) -> None:  # fmt: skip
+        """The annotator removed a suggestion: don't suggest it in this article again."""
+        with self.store.write(_expect(article_id, expected_version)):
+            self.cache.dismiss(article_id, span, annotator)
+            self._bump(article_id)
+            self.events.log("suggestion_dismiss", article_id, annotator, start=span.start,
+                            end=span.end, label=span.label)  # fmt: skip
+
+    def undismiss(self, article_id: int, span: Span, annotator: str = "",
+                  expected_version: int | None = None) -> None:  # fmt: skip
+        with self.store.write(_expect(article_id, expected_version)):
+            self.cache.undismiss(article_id, span)
+            self._bump(article_id)
+            self.events.log("suggestion_undismiss", article_id, annotator, start=span.start,
+                            end=span.end, label=span.label)  # fmt: skip
+
+    def set_status(self, article_id: int, status: str, annotator: str = "",
+                   confirm: Sequence[Span] = (), expected_version: int | None = None,
+                   span_ids: Sequence[int] | None = None) -> AcceptResult:  # fmt: skip
+        """Accept, reject, skip or reopen an article. On accept, `confirm` holds the
+        suggestions shown to the annotator: they become confirmed spans, validated, in the
+        same transaction as the status (under `span_ids` when a redo re-creates them).
+        An article accepted here was reviewed whole: its annotation becomes complete."""
+        if status not in STATUSES:
+            raise ProjectError(f"unknown status {status!r}")
+        with self.store.write(_expect(article_id, expected_version)):
+            row = self.store.conn.execute("SELECT status, annotation FROM articles WHERE id = ?",
+                                          [article_id]).fetchone()  # fmt: skip
+            if row is None:
+                raise ProjectError(f"no article {article_id}")
+            previous, annotation = row
+            ids = list(span_ids) if span_ids and len(span_ids) == len(confirm) else None
+            added = self.spans.insert(article_id, list(confirm), annotator, ids)
+            self.store.conn.execute(
+                "UPDATE articles SET status = ?, status_by = ?, status_at = ?, "
+                "annotation = CASE WHEN ? = 'accepted' THEN 'complete' ELSE annotation END, "
+                "version = version + 1 WHERE id = ?",
+                [status, annotator or None, now(), status, article_id],
+            )
+            self.events.log("status", article_id, annotator, status=status, previous=previous,
+                            confirmed=[[s.start, s.end, s.label, s.source] for s in confirm])  # fmt: skip
+        return AcceptResult(article_id, previous, tuple(added), annotation)
+
+    def undo_status(self, result: AcceptResult, annotator: str = "",
+                    expected_version: int | None = None) -> None:  # fmt: skip
+        with self.store.write(_expect(result.article_id, expected_version)):
+            self.spans.delete(list(result.added_span_ids), result.article_id)
+            self.store.conn.execute(
+                "UPDATE articles SET status = ?, annotation = ?, version = version + 1 "
+                "WHERE id = ?",
+                [result.previous_status, result.previous_annotation, result.article_id],
+            )
+            self.events.log("status_undo", result.article_id, annotator,
+                            status=result.previous_status)  # fmt: skip

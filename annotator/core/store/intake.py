@@ -1,0 +1,172 @@
+"""Storing imported records: one transaction per batch, deduplicated under the write lock.
+
+Every record is stored whole or not at all. Its spans take the same checks as any other
+span write (`Spans.check`: label, range, whole tokens, no overlap); spans and suggestions
+off token boundaries are widened to whole tokens and reported. Binary (partial) records of
+a text already stored as partial add their spans to it instead of being dropped as
+duplicates: Prodigy's ner.teach writes one task per span of the same text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..errors import LabelNameError, SpanError
+from ..records import ArticleRecord, Span
+from ..tokens import token_index
+from .connection import Store
+from .labels import Labels, checked_name
+from .settings import now
+from .spans import Spans
+from .suggestion_cache import SuggestionCache
+
+
+@dataclass
+class AddedRecords:
+    ids: list[int] = field(default_factory=list)
+    duplicates: int = 0
+    merged: int = 0  # partial records added to a partial article of the same text
+    spans: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    labels_added: list[str] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)  # (record index, why)
+    snapped: list[tuple[int, Span, Span]] = field(default_factory=list)  # (index, was, now)
+
+
+class Intake:
+    def __init__(self, store: Store, labels: Labels, spans: Spans, cache: SuggestionCache,
+                 language):  # fmt: skip
+        self.store, self.labels, self.spans, self.cache = store, labels, spans, cache
+        self._language = language
+
+    def add(self, batch: Sequence[ArticleRecord], annotator: str = "") -> AddedRecords:
+        out = AddedRecords()
+        stamp = now()
+        conn = self.store.conn
+        with self.store.write():
+            known = self._existing([r.input_hash for r in batch])
+            wanted: dict[str, None] = {}  # in the order first seen: keys 1-9 follow it
+            for i, r in enumerate(batch):
+                try:
+                    names = [checked_name(s.label) for s in (*r.spans, *r.suggestions,
+                                                             *r.rejected)]  # fmt: skip
+                except LabelNameError as exc:
+                    out.refused.append((i, str(exc)))
+                    continue
+                wanted.update(dict.fromkeys(names))
+            out.labels_added += self.labels.ensure(wanted, annotator=annotator)
+            next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
+            art_rows, span_rows, extras, merges = [], [], [], []
+            refused = {i for i, _ in out.refused}
+            for i, r in enumerate(batch):
+                if i in refused:
+                    continue
+                h = r.input_hash
+                if h in known:
+                    aid, annotation = known[h]
+                    if r.annotation == "partial" and annotation == "partial":
+                        merges.append((i, aid, r))  # once the batch's articles are stored
+                    else:
+                        out.duplicates += 1
+                    continue
+                try:
+                    spans = self._snapped(i, r.text, r.spans, out)
+                    spans = self.spans.check(0, spans, text=r.text, existing=[])
+                    suggestions = self._snapped(i, r.text, r.suggestions, out, drop=True)
+                    rejected = self._snapped(i, r.text, r.rejected, out, drop=True)
+                except SpanError as exc:
+                    out.refused.append((i, str(exc)))
+                    continue
+                aid, next_id = next_id, next_id + 1
+                known[h] = (aid, r.annotation)
+                decided = r.status != "pending"
+                art_rows.append(
+                    (aid, h, r.text, r.title, r.source, json.dumps(r.meta, ensure_ascii=False),
+                     r.status, (annotator or None) if decided else None,
+                     stamp if decided else None, r.prodigy_input_hash, r.prodigy_task_hash,
+                     stamp, r.annotation)
+                )  # fmt: skip
+                span_rows += [(aid, s.start, s.end, s.label, "import", annotator, stamp)
+                              for s in spans]  # fmt: skip
+                out.ids.append(aid)
+                out.statuses[r.status] = out.statuses.get(r.status, 0) + 1
+                out.spans += len(spans)
+                extras.append((aid, suggestions, rejected))
+            conn.executemany(
+                "INSERT INTO articles(id, input_hash, text, title, source, meta, status, status_by,"
+                " status_at, prodigy_input_hash, prodigy_task_hash, created_at, annotation)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                art_rows,
+            )
+            conn.executemany(
+                'INSERT INTO spans(article_id, start, "end", label, source, annotator, created_at)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                span_rows,
+            )
+            for aid, suggestions, rejected in extras:
+                if suggestions:
+                    self.cache.add_imported(aid, suggestions)
+                for s in rejected:
+                    self.cache.dismiss(aid, s, annotator)
+            for i, aid, r in merges:
+                self._merge(i, aid, r, annotator, out)
+        return out
+
+    def _existing(self, hashes: list[str]) -> dict[str, tuple[int, str]]:
+        """{input hash: (article id, annotation)} of the hashes already stored. Read under
+        the write lock, so no other import can add one before this batch is written."""
+        found: dict[str, tuple[int, str]] = {}
+        for i in range(0, len(hashes), 900):
+            chunk = hashes[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            for h, aid, annotation in self.store.conn.execute(
+                f"SELECT input_hash, id, annotation FROM articles WHERE input_hash IN ({marks})",
+                chunk,
+            ):
+                found[h] = (aid, annotation)
+        return found
+
+    def _snapped(self, index: int, text: str, spans: Sequence[Span], out: AddedRecords,
+                 drop: bool = False) -> list[Span]:  # fmt: skip
+        """Spans widened to whole tokens, each change reported. `drop`: a span on no token
+        (only spaces) is left out instead of refusing the record."""
+        if not spans:
+            return []
+        tokens = token_index(text, self._language())
+        kept = []
+        for s in spans:
+            snapped = tokens.snap(s.start, s.end) if 0 <= s.start < s.end <= len(text) else None
+            if snapped is None:
+                if drop:
+                    continue
+                raise SpanError(f"span [{s.start}, {s.end}) {s.label} covers no word", s, "empty")
+            if snapped != (s.start, s.end):
+                new = Span(*snapped, s.label, s.source)
+                out.snapped.append((index, s, new))
+                s = new
+            kept.append(s)
+        return kept
+
+    def _merge(self, index: int, aid: int, r: ArticleRecord, annotator: str,
+               out: AddedRecords) -> None:  # fmt: skip
+        """A partial record of a text stored as partial: its spans join the article's."""
+        try:
+            spans = self._snapped(index, r.text, r.spans, out)
+            have = {(s.start, s.end, s.label) for s in self.spans.of(aid)}
+            spans = [s for s in spans if (s.start, s.end, s.label) not in have]
+            self.spans.insert(aid, spans, annotator)
+            rejected = self._snapped(index, r.text, r.rejected, out, drop=True)
+        except SpanError as exc:
+            out.refused.append((index, str(exc)))
+            return
+        for s in rejected:
+            self.cache.dismiss(aid, s, annotator)
+        if r.status == "accepted":
+            self.store.conn.execute(
+                "UPDATE articles SET status = 'accepted' WHERE id = ? AND status != 'accepted'",
+                [aid],
+            )
+        out.merged += 1
+        out.spans += len(spans)
