@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 APPLICATION_ID = int.from_bytes(b"ANNO", "big")  # PRAGMA application_id of every project
-SCHEMA_VERSION = 2  # PRAGMA user_version: the number of migrations below
+SCHEMA_VERSION = 3  # PRAGMA user_version: the number of migrations below
 migrations = Migrations("annotator")
 
 
@@ -204,4 +204,26 @@ def m002_label_keys(db: Database) -> None:
     db.execute(
         "ALTER TABLE articles ADD COLUMN annotation TEXT NOT NULL DEFAULT 'complete' "
         "CHECK (annotation IN ('complete', 'partial'))"
+    )
+
+
+@migrations()
+def m003_models(db: Database) -> None:
+    """Models trained on the project: where they are, what they learnt from, how they scored."""
+    db.execute(
+        """
+        CREATE TABLE models (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            path TEXT NOT NULL,          -- the model folder (spacy.load-able)
+            base TEXT NOT NULL,          -- what it was trained from: "blank" or a model
+            articles INTEGER NOT NULL,   -- accepted articles it was trained and evaluated on
+            train_articles INTEGER NOT NULL,
+            dev_articles INTEGER NOT NULL,
+            scores TEXT NOT NULL,        -- JSON: {"f", "p", "r", "per_label": {...}}
+            baseline TEXT,               -- JSON: the model in use then, scored on the same dev set
+            fingerprint TEXT NOT NULL,   -- sha256 of the model's files
+            seconds REAL NOT NULL,
+            activated INTEGER NOT NULL DEFAULT 0  -- 1 if it became the suggestion model
+        )"""
     )

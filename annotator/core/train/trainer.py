@@ -1,0 +1,208 @@
+"""Train a NER model on the project's accepted articles with spaCy's own training loop.
+
+The pipeline is either blank (a config as `spacy init config --pipeline ner` writes it) or a
+base model's NER (loaded NER-only, the project's labels added). Batches, updates,
+evaluation and patience are spaCy's (`spacy.training.loop.train_while_improving`); this
+module adds a time budget, a stop flag and the project's own scorer, and keeps the best
+checkpoint. Fine-tuning a base model rehearses it on its own entities in pending text, so
+it does not forget what the annotator never corrected (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..errors import ProjectError
+from ..records import Span
+from .data import TrainingSet, rehearsal, training_set
+from .scoring import score_spans
+
+MIN_TRAIN, MIN_DEV = 5, 2  # accepted articles needed in each set to train at all
+REHEARSE_MAX = 500  # pending texts the base model annotates for rehearsal
+
+
+@dataclass
+class TrainOptions:
+    base: str = "auto"  # "auto" (the default model if installed), "blank", a name or path
+    max_minutes: float | None = None
+    max_epochs: int = 20
+    rehearse: bool = True
+    seed: int = 0
+
+
+@dataclass
+class TrainResult:
+    nlp: object
+    base: str
+    scores: dict
+    baseline: dict | None  # the project's current model on the same dev articles
+    train_articles: int
+    dev_articles: int
+    steps: int = 0
+    epochs: int = 0
+    seconds: float = 0.0
+    stopped: str = "done"  # done, patience, time, cancelled
+    curve: list[tuple[int, float]] = field(default_factory=list)  # (step, dev F)
+
+    @property
+    def better(self) -> bool:
+        return self.baseline is None or self.scores["f"] > self.baseline["f"]
+
+
+def mapped(spans: Sequence[Span], label_map: Mapping[str, str], labels: set[str]) -> set:
+    out = set()
+    for s in spans:
+        label = label_map.get(s.label, s.label)
+        if label in labels:
+            out.add((s.start, s.end, label))
+    return out
+
+
+def predict(nlp, texts: Sequence[str]) -> list[list[Span]]:
+    """The pipeline's entities for each text (long texts through the tokenizer alone)."""
+    out = []
+    for doc in nlp.pipe(nlp.tokenizer(t) for t in texts):
+        out.append([Span(e.start_char, e.end_char, e.label_, "model") for e in doc.ents])
+    return out
+
+
+def score_model(nlp, data: TrainingSet, label_map: Mapping[str, str]) -> dict:
+    labels = set(data.labels)
+    texts = [t for t, _ in data.dev_gold]
+    preds = predict(nlp, texts)
+    return score_spans(((gold, mapped(p, label_map, labels))
+                        for (_, gold), p in zip(data.dev_gold, preds, strict=True)),
+                       labels)  # fmt: skip
+
+
+def resolve_base(project, base: str) -> str | None:
+    """The base model to fine-tune (a package name or folder), or None for blank."""
+    from ..suggest.models import ModelError, resolve_model
+
+    if base == "blank":
+        return None
+    try:
+        return resolve_model(None if base == "auto" else base)
+    except ModelError as exc:
+        raise ProjectError(str(exc)) from exc
+
+
+def current_model(project) -> str | None:
+    """The project's suggestion model as it resolves now, or None."""
+    from ..suggest.models import ModelError, resolve_model
+
+    setting = project.get_setting("model", "auto")
+    if setting is None or str(setting).strip().lower() in ("", "none"):
+        return None
+    try:
+        return resolve_model(None if setting == "auto" else str(setting))
+    except ModelError:
+        return None
+
+
+def train_ner(project, options: TrainOptions | None = None,
+              progress: Callable[[dict], None] | None = None,
+              should_stop: Callable[[], bool] | None = None) -> TrainResult:  # fmt: skip
+    """Train on the accepted articles; returns the best checkpoint and its dev scores."""
+    import spacy
+    from spacy.training.loop import create_train_batches, train_while_improving
+    from spacy.util import fix_random_seed, load_model_from_config, registry
+
+    from ..suggest.models import load_ner, model_info
+
+    options = options or TrainOptions()
+    t0 = time.perf_counter()
+    fix_random_seed(options.seed)
+    random.seed(options.seed)
+    label_map = project.get_setting("label_map", {}) or {}
+    base = resolve_base(project, options.base)
+    lang = project.language
+    if base is not None:
+        lang = model_info(base).lang
+    tokenizer_nlp = spacy.blank(lang)
+    data = training_set(project, tokenizer_nlp)
+    if len(data.train) < MIN_TRAIN or len(data.dev_gold) < MIN_DEV:
+        raise ProjectError(
+            f"training needs at least {MIN_TRAIN} accepted articles for training and "
+            f"{MIN_DEV} for evaluation (the project has {len(data.train)} and "
+            f"{len(data.dev_gold)}); accept more articles first"
+        )
+    baseline_name = current_model(project)
+    baseline = None
+    if baseline_name is not None:
+        baseline = score_model(load_ner(baseline_name), data, label_map)
+    if base is None:
+        from spacy.cli.init_config import init_config
+
+        config = init_config(lang=lang, pipeline=["ner"], optimize="efficiency")
+        nlp = load_model_from_config(config, auto_fill=True)
+        ner = nlp.get_pipe("ner")
+        for label in data.labels:
+            ner.add_label(label)
+        train = list(data.train)
+        optimizer = nlp.initialize(lambda: train)
+    else:
+        nlp = load_ner(base)
+        ner = next(pipe for name, pipe in nlp.pipeline if name == "ner" or
+                   pipe.__class__.__name__ == "EntityRecognizer")  # fmt: skip
+        for label in data.labels:
+            ner.add_label(label)
+        train = list(data.train)
+        if options.rehearse:
+            base_nlp = load_ner(base)
+            pending = [a.text for a in project.iter_articles(["pending"])][:REHEARSE_MAX]
+            texts = pending[: max(len(train), 50)]
+            labels = set(data.labels)
+            train += rehearsal(tokenizer_nlp, lambda ts: [
+                [Span(a, b, lab, "model") for a, b, lab in sorted(mapped(p, label_map, labels))]
+                for p in predict(base_nlp, ts)], texts)  # fmt: skip
+        optimizer = nlp.resume_training()
+    batcher = registry.batchers.get("spacy.batch_by_words.v1")(
+        size=registry.schedules.get("compounding.v1")(100.0, 1000.0, 1.001), tolerance=0.2,
+        discard_oversize=False,
+    )
+    steps_per_epoch = max(1, sum(1 for _ in batcher(train)))
+    result = TrainResult(nlp, base or "blank", {}, baseline, len(data.train), len(data.dev))
+
+    def evaluate():
+        scores = score_model(nlp, data, label_map)
+        return scores["f"], scores
+
+    batches = create_train_batches(nlp, lambda _nlp: train, batcher, options.max_epochs)
+    steps = train_while_improving(
+        nlp, optimizer, batches, evaluate, dropout=0.1,
+        eval_frequency=steps_per_epoch, accumulate_gradient=1,
+        patience=steps_per_epoch * 4, max_steps=0, exclude=[], annotating_components=[],
+        before_update=None,
+    )  # fmt: skip
+    best_bytes, best = None, None
+    budget = options.max_minutes * 60 if options.max_minutes else None
+    result.stopped = "done"
+    for _batch, info, is_best in steps:
+        result.steps, result.epochs = info["step"], info["epoch"]
+        if info.get("other_scores"):
+            result.curve.append((info["step"], info["score"]))
+            if progress:
+                progress({"step": info["step"], "epoch": info["epoch"], "f": info["score"],
+                          "seconds": round(time.perf_counter() - t0, 1)})  # fmt: skip
+        if is_best:
+            best_bytes, best = nlp.to_bytes(), info["other_scores"]
+        if should_stop and should_stop():
+            result.stopped = "cancelled"
+            break
+        if budget and time.perf_counter() - t0 > budget:
+            result.stopped = "time"
+            break
+    else:
+        if result.epochs + 1 < options.max_epochs:
+            result.stopped = "patience"
+    if best_bytes is not None:
+        nlp.from_bytes(best_bytes)
+        result.scores = best
+    else:
+        result.scores = score_model(nlp, data, label_map)
+    result.seconds = round(time.perf_counter() - t0, 2)
+    return result

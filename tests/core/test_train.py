@@ -1,0 +1,111 @@
+"""Training on the project's accepted articles: real spaCy training on small data."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from annotator.core.project import Project
+from annotator.core.records import ArticleRecord, Span
+from annotator.core.train import registry
+from annotator.core.train.scoring import score_spans
+from annotator.core.train.trainer import TrainOptions, train_ner
+
+NAMES = ["Anna Berg", "Tom Kane", "Lisa Ford", "Omar Haddad", "Mei Lin", "Carl Jung"]
+ORGS = ["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli"]
+CITIES = ["Paris", "Berlin", "Madrid", "Oslo", "Lima", "Quito"]
+
+
+def make_project(path, n=60, seed=0) -> Project:
+    rng = random.Random(seed)
+    records = []
+    for i in range(n):
+        who, org, city = rng.choice(NAMES), rng.choice(ORGS), rng.choice(CITIES)
+        text = f"{who} joined {org} in {city} last week, story {i}."
+        a = len(who) + 8
+        b = a + len(org) + 4
+        records.append(ArticleRecord(text=text, status="accepted", spans=[
+            Span(0, len(who), "PERSON"), Span(a, a + len(org), "ORG"),
+            Span(b, b + len(city), "GPE")]))  # fmt: skip
+    records += [ArticleRecord(text=f"{rng.choice(NAMES)} flew to {rng.choice(CITIES)} ({i}).")
+                for i in range(20)]  # fmt: skip
+    p = Project(path)
+    p.ensure_labels(["PERSON", "ORG", "GPE"])
+    p.add_records(records)
+    p.set_setting("model", None)  # no model in use: any trained model beats it
+    return p
+
+
+def test_scoring_by_hand():
+    gold = {(0, 4, "ORG"), (10, 15, "GPE")}
+    pred = {(0, 4, "ORG"), (10, 14, "GPE"), (20, 25, "DATE")}
+    s = score_spans([(gold, pred)], ["ORG", "GPE"])
+    assert (s["tp"], s["fp"], s["fn"]) == (1, 1, 1)
+    assert s["p"] == s["r"] == s["f"] == 0.5
+    assert s["per_label"]["ORG"]["f"] == 1.0 and s["per_label"]["GPE"]["f"] == 0.0
+
+
+def test_a_trained_model_is_registered_and_used_for_suggestions(tmp_path):
+    from annotator.core.suggesting import SuggestionService
+
+    p = make_project(tmp_path / "news.annotator.db")
+    result = train_ner(p, TrainOptions(base="blank", max_epochs=6))
+    assert result.scores["f"] > 0.5 and result.baseline is None
+    record = registry.save(p, result)
+    assert record.activated and record.path.endswith("news.annotator-models/model-1")
+    assert p.get_setting("model") == record.path
+    assert registry.all_models(p)[0].scores["f"] == result.scores["f"]
+    pending = p.next_article_id()
+    service = SuggestionService.from_project(p)
+    service.load(p)
+    service.compute(p, pending)
+    assert service.suggester.model_name == record.path
+    machine = p.cached_suggestions(pending, service.fingerprint)  # decisions win overlaps later
+    assert any(s.source == "model" and s.label == "PERSON" for s in machine), machine
+
+
+def test_a_worse_model_is_kept_but_not_switched_to(tmp_path):
+    p = make_project(tmp_path / "p.db")
+    good = registry.save(p, train_ner(p, TrainOptions(base="blank", max_epochs=6)))
+    assert good.activated
+    worse = train_ner(p, TrainOptions(base="blank", max_epochs=1))
+    assert worse.baseline is not None and worse.scores["f"] < worse.baseline["f"]
+    record = registry.save(p, worse)
+    assert not record.activated
+    assert p.get_setting("model") == good.path  # still the better one
+    registry.activate(p, record.id)  # unless the user says so
+    assert p.get_setting("model") == record.path
+
+
+def test_too_few_articles_is_a_clear_error(tmp_path):
+    from annotator.core.errors import ProjectError
+
+    p = make_project(tmp_path / "p.db", n=3)
+    with pytest.raises(ProjectError, match="accept more articles"):
+        train_ner(p, TrainOptions(base="blank"))
+
+
+def test_a_killed_training_leaves_nothing_registered(tmp_path):
+    path = tmp_path / "p.db"
+    make_project(path, n=200).close()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "annotator", "train", "--db", str(path), "--base", "blank",
+         "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    line = proc.stdout.readline()  # the first progress line: training is under way
+    assert json.loads(line)["step"] >= 0, proc.stderr.read()
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with Project(path) as p:
+        assert registry.all_models(p) == []
+        assert p.get_setting("model") is None
+    folder = registry.models_dir(path)
+    assert not folder.exists() or not any(f.name.startswith("model-") for f in folder.iterdir())
