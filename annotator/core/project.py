@@ -31,6 +31,7 @@ from .store.connection import Store
 from .store.edits import AcceptResult, Edits
 from .store.intake import AddedRecords, Intake
 from .store.labels import Label, Labels
+from .store.models import Models
 from .store.settings import Events, Settings, now
 from .store.spans import Spans, StoredSpan
 from .store.suggestion_cache import IMPORT_FINGERPRINT, SuggestionCache
@@ -55,6 +56,7 @@ class Project:
         self.span_store = Spans(self.store, self.label_store, lambda: self.language)
         self.cache = SuggestionCache(self.store)
         self.articles = Articles(self.store)
+        self.models = Models(self.store)  # trained models (annotator.core.train.registry)
         self.edits = Edits(self.store, self.span_store, self.cache, self.events_log)
         self.intake = Intake(self.store, self.label_store, self.span_store, self.cache,
                              lambda: self.language)  # fmt: skip
@@ -175,7 +177,8 @@ class Project:
         return self.span_store.of(article_id)
 
     def add_span(self, article_id: int, span: Span, annotator: str = "",
-                 expected_version: int | None = None, span_id: int | None = None) -> int:  # fmt: skip
+                 expected_version: int | None = None,
+                 span_id: int | None = None) -> int:  # fmt: skip
         return self.edits.add_span(article_id, span, annotator, expected_version, span_id)
 
     def update_span(self, span_id: int, *, start: int | None = None, end: int | None = None,

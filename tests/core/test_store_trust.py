@@ -199,7 +199,8 @@ def test_a_version_1_project_is_upgraded_keeping_everything(tmp_path):
                [TEXT])  # fmt: skip
     db.execute('INSERT INTO spans(article_id, start, "end", label, source, created_at) '
                "VALUES (1, 0, 13, 'PERSON', 'human', 'x')")  # a label missing from labels
-    db.execute("INSERT INTO suggestions VALUES (1, 'import', '[[37, 42, \"GPE\", \"import\"]]', 'x')")
+    db.execute("INSERT INTO suggestions VALUES "
+               "(1, 'import', '[[37, 42, \"GPE\", \"import\"]]', 'x')")
     db.conn.commit()
     db.close()
     with Project(path) as p:

@@ -223,7 +223,8 @@ class Store:
         if expect is None:
             return
         article_id, version = expect
-        row = self.conn.execute("SELECT version FROM articles WHERE id = ?", [article_id]).fetchone()
+        row = self.conn.execute("SELECT version FROM articles WHERE id = ?",
+                                [article_id]).fetchone()  # fmt: skip
         if row is None:
             raise ProjectError(f"no article {article_id}")
         if row[0] != version:

@@ -41,7 +41,8 @@ class Edits:
                                 [article_id])  # fmt: skip
 
     def add_span(self, article_id: int, span: Span, annotator: str = "",
-                 expected_version: int | None = None, span_id: int | None = None) -> int:  # fmt: skip
+                 expected_version: int | None = None,
+                 span_id: int | None = None) -> int:  # fmt: skip
         """Store a span. `span_id` re-creates a deleted span under its old id (undo)."""
         with self.store.write(_expect(article_id, expected_version)):
             (span,) = self.spans.check(article_id, [span])
@@ -128,7 +129,8 @@ class Edits:
                 [status, annotator or None, now(), status, article_id],
             )
             self.events.log("status", article_id, annotator, status=status, previous=previous,
-                            confirmed=[[s.start, s.end, s.label, s.source] for s in confirm])  # fmt: skip
+                            confirmed=[[s.start, s.end, s.label, s.source]
+                                       for s in confirm])  # fmt: skip
         return AcceptResult(article_id, previous, tuple(added), annotation)
 
     def undo_status(self, result: AcceptResult, annotator: str = "",

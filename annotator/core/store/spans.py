@@ -58,7 +58,8 @@ class Spans:
 
     # ---- the validated path ----------------------------------------------------------
     def check(self, article_id: int, spans: Sequence[Span], *, text: str | None = None,
-              ignore: Sequence[int] = (), existing: Sequence[Span] | None = None) -> list[Span]:  # fmt: skip
+              ignore: Sequence[int] = (),
+              existing: Sequence[Span] | None = None) -> list[Span]:  # fmt: skip
         """The spans as they may be stored (snapped to tokens), or SpanError saying why
         one cannot be. `ignore`: ids of stored spans being replaced. `text`/`existing`
         may be given by a caller that has them (a new article being imported)."""

@@ -11,35 +11,13 @@ in use on the dev articles, or when the user says so.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ProjectError
-from ..store.settings import now
-
-
-@dataclass(frozen=True)
-class ModelRecord:
-    id: int
-    created_at: str
-    path: str
-    base: str
-    articles: int
-    train_articles: int
-    dev_articles: int
-    scores: dict
-    baseline: dict | None
-    fingerprint: str
-    seconds: float
-    activated: bool
-
-    @property
-    def f(self) -> float:
-        return float(self.scores.get("f", 0.0))
+from ..store.models import ModelRecord
 
 
 def models_dir(project_path: Path) -> Path:
@@ -74,24 +52,16 @@ def save(project, result, activate: bool | None = None) -> ModelRecord:
         result.nlp.to_disk(tmp)
         _fsync_tree(tmp)
         with project.write():
-            number = project.db.execute("SELECT coalesce(max(id), 0) + 1 FROM models"
-                                        ).fetchone()[0]  # fmt: skip
+            number = project.models.next_id()
             final = folder / f"model-{number}"
             if final.exists():
                 shutil.rmtree(final)  # an unregistered folder from a killed run
             os.replace(tmp, final)
             info = model_info(str(final))
             on = result.better if activate is None else activate
-            project.db.execute(
-                "INSERT INTO models(id, created_at, path, base, articles, train_articles, "
-                "dev_articles, scores, baseline, fingerprint, seconds, activated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [number, now(), str(final), result.base,
-                 result.train_articles + result.dev_articles, result.train_articles,
-                 result.dev_articles, json.dumps(result.scores),
-                 json.dumps(result.baseline) if result.baseline else None, info.digest,
-                 result.seconds, int(on)],
-            )  # fmt: skip
+            project.models.add(number, str(final), result.base, result.train_articles,
+                               result.dev_articles, result.scores, result.baseline, info.digest,
+                               result.seconds, bool(on))  # fmt: skip
             if on:
                 project.set_setting("model", str(final))
             project.log("model_trained", model=number, f=result.scores.get("f"),
@@ -103,26 +73,12 @@ def save(project, result, activate: bool | None = None) -> ModelRecord:
     return get(project, number)
 
 
-def _record(row) -> ModelRecord:
-    return ModelRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
-                       json.loads(row[7]), json.loads(row[8]) if row[8] else None, row[9],
-                       row[10], bool(row[11]))  # fmt: skip
-
-
-_COLS = ("id, created_at, path, base, articles, train_articles, dev_articles, scores, "
-         "baseline, fingerprint, seconds, activated")  # fmt: skip
-
-
 def all_models(project) -> list[ModelRecord]:
-    rows = project.db.execute(f"SELECT {_COLS} FROM models ORDER BY id").fetchall()
-    return [_record(r) for r in rows]
+    return project.models.all()
 
 
 def get(project, number: int) -> ModelRecord:
-    row = project.db.execute(f"SELECT {_COLS} FROM models WHERE id = ?", [number]).fetchone()
-    if row is None:
-        raise ProjectError(f"no model {number} in this project")
-    return _record(row)
+    return project.models.get(number)
 
 
 def activate(project, number: int) -> ModelRecord:
@@ -131,7 +87,7 @@ def activate(project, number: int) -> ModelRecord:
     if not Path(record.path).is_dir():
         raise ProjectError(f"model {number}'s folder {record.path} is missing")
     with project.write():
-        project.db.execute("UPDATE models SET activated = 1 WHERE id = ?", [number])
+        project.models.mark_activated(number)
         project.set_setting("model", record.path)
         project.log("model_activated", model=number)
     return get(project, number)
