@@ -112,8 +112,11 @@ def export_cmd(
         list[str] | None, typer.Option("--status", help="Statuses to export (repeatable).")
     ] = None,
 ) -> None:
-    """Export accepted work as spaCy DocBins (train/dev) or Prodigy-style JSONL."""
-    from annotator.core.exporting import export_project
+    """Export accepted work as spaCy DocBins (train/dev) or Prodigy-style JSONL.
+
+    Prints articles, spans and spans per label for each split; problems and warnings go to
+    stderr. Exits non-zero when nothing was exported or the export was refused."""
+    from annotator.core.export import export_project
 
     if format not in ("spacy", "jsonl"):
         fail(f"--format must be spacy or jsonl, not {format!r}")
@@ -137,12 +140,25 @@ def export_cmd(
             project, out, format=format, dev_split=dev_split, seed=seed, strict=strict,
             statuses=statuses, suggestions=suggestions,
         )  # fmt: skip
+    for split, c in report.counts.items():
+        partial = report.partial.get(split, 0)
+        typer.echo(f"{split}: {c['articles']} articles, {c['spans']} spans"
+                   + (f" ({partial} articles partly annotated)" if partial else ""))  # fmt: skip
+        for label, n in report.labels.get(split, {}).items():
+            typer.echo(f"  {label:<20} {n}")
+    left = ", ".join(f"{n} {st}" for st, n in report.excluded.items() if n)
+    if left:
+        typer.echo(f"annotator: not exported (by status): {left}", err=True)
+    if report.duplicates_skipped:
+        typer.echo(f"annotator: skipped {report.duplicates_skipped} duplicate articles", err=True)
     for m in report.misaligned:
         typer.echo(
-            f"annotator: misaligned: article {m.article_id} [{m.start}, {m.end}) {m.label} "
-            f"{m.text!r} is not on token boundaries (nearest: {m.hint})",
+            f"annotator: problem: article {m.article_id} [{m.start}, {m.end}) {m.label} "
+            f"{m.text!r}: {m.kind} ({m.hint})",
             err=True,
         )
+    for warning in report.warnings:
+        typer.echo(f"annotator: warning: {warning}", err=True)
     for path in report.files:
         typer.echo(f"wrote {path}", err=True)
 
@@ -274,6 +290,107 @@ def gui(
         fail(f"the desktop window is not available ({exc}); use the command line: annotator --help")
         return
     raise typer.Exit(run_gui(db=db, screenshot=screenshot, article=article, theme=theme))
+
+
+@app.command("train")
+def train_cmd(
+    db: DbOpt = None,
+    base: Annotated[
+        str, typer.Option("--base", help="auto (the installed English model), blank, or a "
+                          "spaCy pipeline's package name or folder to fine-tune.")
+    ] = "auto",
+    max_time: Annotated[
+        float | None, typer.Option("--max-time", min=0.1, help="Stop training after MIN minutes.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also copy the trained model to this new folder.")
+    ] = None,
+    activate: Annotated[
+        bool | None,
+        typer.Option("--activate/--no-activate", show_default=False,
+                     help="Make it the suggestion model whatever its score (default: only "
+                     "if it beats the current model on the dev articles)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Progress and the result as JSON lines on stdout.")
+    ] = False,
+) -> None:
+    """Train a NER model on the accepted articles and evaluate it on the dev split."""
+    import shutil
+
+    from annotator.core.train import registry
+    from annotator.core.train.trainer import TrainOptions, train_ner
+
+    if out is not None and out.exists() and any(out.iterdir()):
+        fail(f"{out}: exists and is not empty; name a new folder")
+
+    def progress(info: dict) -> None:
+        if as_json:
+            print(json.dumps(info), flush=True)
+        else:
+            typer.echo(f"step {info['step']:>5}  epoch {info['epoch']:>3}  dev F {info['f']:.3f}"
+                       f"  {info['seconds']:.0f} s", err=True)
+
+    with open_project(db, must_exist=True) as project:
+        result = train_ner(project, TrainOptions(base=base, max_minutes=max_time), progress)
+        record = registry.save(project, result, activate=activate)
+    if out is not None:
+        shutil.copytree(record.path, out, dirs_exist_ok=True)
+    if as_json:
+        print(json.dumps({"model": record.id, "path": record.path, "f": record.f,
+                          "baseline_f": record.baseline["f"] if record.baseline else None,
+                          "activated": record.activated, "scores": record.scores,
+                          "stopped": result.stopped, "seconds": result.seconds}), flush=True)
+        return
+    typer.echo(f"model {record.id}: {result.train_articles} training and {result.dev_articles} "
+               f"dev articles, base {record.base}, {result.seconds:.0f} s ({result.stopped})")
+    typer.echo(f"{'label':<20} {'P':>6} {'R':>6} {'F':>6}")
+    for label, s in record.scores["per_label"].items():
+        typer.echo(f"{label:<20} {s['p']:>6.3f} {s['r']:>6.3f} {s['f']:>6.3f}")
+    s = record.scores
+    typer.echo(f"{'overall':<20} {s['p']:>6.3f} {s['r']:>6.3f} {s['f']:>6.3f}")
+    if record.baseline is not None:
+        typer.echo(f"the model in use before: F {record.baseline['f']:.3f}")
+    typer.echo(f"saved in {record.path}" + (f", copied to {out}" if out else ""))
+    typer.echo("now the project's suggestion model" if record.activated else
+               f"not used for suggestions (it does not beat the current model); "
+               f"`annotator models activate {record.id}` to use it anyway")
+
+
+models_app = typer.Typer(help="List the project's trained models, or make one its suggestion "
+                         "model.")
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list(
+    db: DbOpt = None, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """Each trained model: when, from how many articles, its dev scores, in use or not."""
+    from annotator.core.train import registry
+
+    with open_project(db, must_exist=True) as project:
+        records = registry.all_models(project)
+        current = project.get_setting("model", "auto")
+    if as_json:
+        typer.echo(json.dumps([{**r.__dict__, "in_use": r.path == current} for r in records]))
+        return
+    if not records:
+        typer.echo("no trained models yet: `annotator train` trains one")
+    for r in records:
+        mark = "*" if r.path == current else " "
+        typer.echo(f"{mark} model {r.id}  {r.created_at[:16]}  {r.articles} articles  "
+                   f"F {r.f:.3f}  base {r.base}  {r.path}")
+
+
+@models_app.command("activate")
+def models_activate(number: int, db: DbOpt = None) -> None:
+    """Make trained model NUMBER the project's suggestion model."""
+    from annotator.core.train import registry
+
+    with open_project(db, must_exist=True) as project:
+        record = registry.activate(project, number)
+    typer.echo(f"model {record.id} is now the suggestion model ({record.path})")
 
 
 class _progress:

@@ -226,7 +226,7 @@ def step_export_spacy(st: State) -> str:
     import spacy
     from spacy.tokens import DocBin
 
-    from annotator.core.exporting import export_project
+    from annotator.core.export import export_project
     from annotator.core.project import Project
 
     db, stats = st.need("db", "accepted")
@@ -254,7 +254,7 @@ def step_export_spacy(st: State) -> str:
 
 
 def step_export_jsonl(st: State) -> str:
-    from annotator.core.exporting import export_project
+    from annotator.core.export import export_project
     from annotator.core.importing import import_paths
     from annotator.core.project import Project
     from annotator.core.records import STATUSES

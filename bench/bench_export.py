@@ -2,7 +2,7 @@
 
 Prints JSON. Usage: uv run python bench/bench_export.py [--articles 10000] [--repeat 3]
 
-- ours: annotator.core.exporting.export_project, reading the accepted articles from the
+- ours: annotator.core.export.export_project, reading the accepted articles from the
   project file and writing train.spacy, dev.spacy and manifest.json
 - bare: the texts and spans already in memory; nlp.make_doc + doc.char_span + DocBin.add,
   one DocBin written to disk
@@ -59,7 +59,7 @@ def main() -> None:
     import spacy
     from spacy.tokens import DocBin
 
-    from annotator.core.exporting import export_project
+    from annotator.core.export import export_project
     from annotator.core.project import Project
 
     records = make_records(args.articles)

@@ -21,7 +21,7 @@ class TokenIndex:
     """Start and end offsets (code points) of every non-space token of a text."""
 
     def __init__(self, text: str, lang: str = "en"):
-        doc = blank(lang).make_doc(text)
+        doc = blank(lang).tokenizer(text)  # the tokenizer alone has no max_length
         toks = [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
         self.starts = [s for s, _ in toks]
         self.ends = [e for _, e in toks]

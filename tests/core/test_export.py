@@ -1,4 +1,6 @@
-"""Export to spaCy DocBin / Prodigy JSONL (annotator.core.export): no database, no Qt."""
+"""The export writers (annotator.core.formats.docbin, annotator.core.formats.prodigy_tasks):
+spaCy DocBin and Prodigy JSONL, no database, no Qt. Exporting a project (output-path safety,
+whole-or-nothing sets, the CLI) is in test_export_project.py."""
 
 from __future__ import annotations
 
@@ -14,15 +16,9 @@ import spacy
 from spacy.tokens import DocBin
 
 import annotator
-from annotator.core.export import (
-    ExportArticle,
-    ExportError,
-    derive_input_hash,
-    derive_task_hash,
-    export_jsonl,
-    export_spacy,
-    is_dev,
-)
+from annotator.core.formats.docbin import ExportArticle, ExportError, export_spacy, is_dev
+from annotator.core.formats.prodigy_tasks import export_jsonl, set_hashes, task_hash
+from annotator.core.formats.prodigy_tasks import input_hash as prodigy_input_hash
 from annotator.core.records import Span, input_hash, normalise_text
 
 CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
@@ -414,16 +410,18 @@ def test_jsonl_answer_mapping_and_hashes(nlp, tmp_path):
     assert [t.get("answer") for t in tasks] == ["accept", "reject", "ignore", None, "accept"]
     assert "answer" not in tasks[3]
     assert (tasks[4]["_input_hash"], tasks[4]["_task_hash"]) == (-12, 34)
-    assert tasks[0]["_input_hash"] == derive_input_hash(articles[0].input_hash)
+    assert tasks[0]["_input_hash"] == prodigy_input_hash({"text": "Accepted one."})
     assert report.counts["all"]["articles"] == 5
     # Derived hashes: signed 32-bit, stable, span order does not matter, spans do.
     for t in tasks:
         assert -(2**31) <= t["_input_hash"] < 2**31 and -(2**31) <= t["_task_hash"] < 2**31
-    h = input_hash("x")
-    a, b = Span(0, 1, "A"), Span(2, 3, "B")
-    assert derive_task_hash(h, [a, b]) == derive_task_hash(h, [b, a])
-    assert derive_task_hash(h, [a]) != derive_task_hash(h, [a, b])
-    assert derive_input_hash("ffffffff00") == -1 and derive_input_hash("7fffffff") == 2**31 - 1
+    text = "Peskov met Lavrov."
+    a, b = Span(0, 6, "PERSON"), Span(11, 17, "PERSON")
+    hashes = {}
+    for name, spans in {"ab": [a, b], "ba": [b, a], "a": [a]}.items():
+        export_jsonl([art(text, spans)], tmp_path / f"{name}.jsonl", nlp)
+        hashes[name] = read_jsonl(tmp_path / f"{name}.jsonl")[0]["_task_hash"]
+    assert hashes["ab"] == hashes["ba"] != hashes["a"]
     # statuses filter and duplicates
     report = export_jsonl(
         articles + articles[:1], tmp_path / "acc.jsonl", nlp, statuses=("accepted",)
@@ -545,3 +543,80 @@ def test_spacy_debug_data_and_train_accept_the_export(nlp, tmp_path):
     assert train.returncode == 0, train.stdout + train.stderr
     assert (tmp_path / "model" / "model-last" / "config.cfg").exists()
     assert (tmp_path / "model" / "model-last" / "ner").is_dir()
+
+
+# --------------------------------------------------------------------------- added with issue 8
+
+
+def test_prodigy_hashes_reproduce_prodigys_own(corpora):
+    """Prodigy's set_hashes, reproduced exactly on a real export (docs/decisions.md)."""
+    path = corpora / "prodigy-fashion-brands" / "fashion_brands_training.jsonl"
+    originals = read_jsonl(path)
+    assert len(originals) == 1235
+    for theirs in originals:
+        # The tasks as Prodigy hashed them: text and meta, no spans yet (ner.manual's stream).
+        mine = set_hashes({"text": theirs["text"], "meta": theirs["meta"]})
+        assert (mine["_input_hash"], mine["_task_hash"]) == (
+            theirs["_input_hash"], theirs["_task_hash"])  # fmt: skip
+
+
+def test_prodigy_hashes_of_a_hand_made_task():
+    """The scheme pinned on literal strings: "text=" + JSON of the text (ASCII-escaped);
+    the input hash, then "spans=" + JSON with sorted keys and no spaces."""
+    import mmh3
+
+    spans = [{"start": 21, "end": 28, "token_start": 3, "token_end": 3, "label": "PRODUCT"}]
+    task = {"text": "Annotator exports to Prodigÿ.", "spans": spans}
+    ih = prodigy_input_hash(task)
+    assert ih == mmh3.hash('text="Annotator exports to Prodig\\u00ff."') == 609087888
+    assert (
+        task_hash(task, ih)
+        == mmh3.hash(
+            '609087888spans=[{"end":28,"label":"PRODUCT","start":21,"token_end":3,"token_start":3}]'
+        )
+        == -772644374
+    )
+    assert set_hashes(dict(task))["_task_hash"] == -772644374
+    kept = set_hashes({**task, "_input_hash": 1, "_task_hash": 2})
+    assert (kept["_input_hash"], kept["_task_hash"]) == (1, 2)  # as Prodigy: never overwritten
+
+
+def test_jsonl_derives_the_task_hash_from_the_imported_input_hash(nlp, tmp_path):
+    text = "Peskov met Lavrov."
+    a = art(text, [Span(0, 6, "PERSON")], prodigy_input_hash=-5, prodigy_task_hash=None)
+    export_jsonl([a], tmp_path / "t.jsonl", nlp)
+    [task] = read_jsonl(tmp_path / "t.jsonl")
+    assert task["_input_hash"] == -5
+    assert task["_task_hash"] == task_hash({"spans": task["spans"]}, -5)
+
+
+def test_every_problem_kind_has_a_name(nlp, tmp_path):
+    text = "They flew from New York City to Kyiv."
+    spans = [span_of(text, "New York City", "GPE"), span_of(text, "York City", "GPE"),
+             Span(5, 5, "GPE"), Span(30, 99, "GPE"), Span(0, 4, ""),
+             Span(32, 34, "GPE")]  # fmt: skip
+    report = export_spacy([art(text, spans)], tmp_path, nlp, dev_split=0.0)
+    assert {m.problem: m.kind for m in report.misaligned} == {
+        "misaligned": "not on token boundaries",
+        "overlap": "overlapping another span",
+        "empty": "empty",
+        "out_of_range": "outside the text",
+        "no_label": "without a label",
+    }
+    assert report.problems == {"misaligned": 1, "overlap": 1, "out_of_range": 1, "empty": 1,
+                               "no_label": 1}  # fmt: skip
+    with pytest.raises(ExportError) as info:
+        export_spacy([art(text, spans)], tmp_path / "strict", nlp, strict=True)
+    first = str(info.value).splitlines()[0]
+    assert "1 not on token boundaries" in first and "1 overlapping another span" in first
+
+
+def test_jsonl_strict_writes_nothing(nlp, tmp_path):
+    text = "Officials in Zaporizhzhia said so."
+    good = art("Peskov spoke.", [Span(0, 6, "PERSON")], id=1)
+    bad = art(text, [Span(13, 18, "GPE")], id=2)
+    with pytest.raises(ExportError) as info:
+        export_jsonl([good, bad], tmp_path / "s.jsonl", nlp, strict=True)
+    assert "Zapor" in str(info.value) and len(info.value.misaligned) == 1
+    assert list(tmp_path.iterdir()) == []
+    assert export_jsonl([good], tmp_path / "s.jsonl", nlp, strict=True).ok
