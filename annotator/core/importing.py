@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .formats import BadRecord, iter_paths, read_file, total_bytes
 from .project import Project
-from .readers import BadRecord, iter_paths, read_file, total_bytes
 from .records import ArticleRecord
 
 BATCH = 2000

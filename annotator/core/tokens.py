@@ -70,3 +70,26 @@ def token_index(text: str, lang: str = "en") -> TokenIndex:
     """A TokenIndex of `text`, remembered for the last few texts: the window, the store's
     span checks and export ask for the same article's tokens again and again."""
     return TokenIndex(text, lang)
+
+
+def on_whitespace(text: str, start: int, end: int) -> bool:
+    """True when [start, end) is bounded by whitespace (or the text's ends) and starts and
+    ends on a non-space: spaCy's tokenizers split on whitespace first, so such a span
+    starts and ends tokens whatever the language's rules, and no tokenization is needed."""
+    return (
+        0 <= start < end <= len(text)
+        and (start == 0 or text[start - 1].isspace())
+        and (end == len(text) or text[end].isspace())
+        and not text[start].isspace()
+        and not text[end - 1].isspace()
+    )
+
+
+def snap(text: str, start: int, end: int, lang: str = "en") -> tuple[int, int] | None:
+    """[start, end) widened to whole tokens of `spacy.blank(lang)`; None if it covers no
+    token or leaves the text. Tokenizes only when the span is not plainly on whitespace."""
+    if not 0 <= start < end <= len(text):
+        return None
+    if on_whitespace(text, start, end):
+        return start, end
+    return token_index(text, lang).snap(start, end)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator.core.readers import (
+from annotator.core.formats import (
     BadRecord,
     ReadItem,
     iter_paths,

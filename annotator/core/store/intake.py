@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..errors import LabelNameError, SpanError
 from ..records import ArticleRecord, Span
-from ..tokens import token_index
+from ..tokens import snap
 from .connection import Store
 from .labels import Labels, checked_name
 from .settings import now
@@ -134,10 +134,10 @@ class Intake:
         (only spaces) is left out instead of refusing the record."""
         if not spans:
             return []
-        tokens = token_index(text, self._language())
+        lang = self._language()
         kept = []
         for s in spans:
-            snapped = tokens.snap(s.start, s.end) if 0 <= s.start < s.end <= len(text) else None
+            snapped = snap(text, s.start, s.end, lang)
             if snapped is None:
                 if drop:
                     continue

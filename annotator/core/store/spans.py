@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..errors import ProjectError, SpanError
 from ..records import Span
-from ..tokens import token_index
+from ..tokens import snap
 from .connection import Store
 from .labels import Labels
 from .settings import now
@@ -72,7 +72,7 @@ class Spans:
                 raise ProjectError(f"no article {article_id}")
             text = row[0]
         labels = set(self.labels.names())
-        tokens = None
+        lang = self._language()
         out: list[Span] = []
         for s in spans:
             where = f"[{s.start}, {s.end}) {s.label}"
@@ -81,9 +81,7 @@ class Spans:
             if not (0 <= s.start < s.end <= len(text)):
                 raise SpanError(f"span {where} is outside the text ({len(text)} characters)",
                                 s, "range")  # fmt: skip
-            if tokens is None:
-                tokens = token_index(text, self._language())
-            snapped = tokens.snap(s.start, s.end)
+            snapped = snap(text, s.start, s.end, lang)
             if snapped is None:
                 raise SpanError(f"span {where} covers no word", s, "empty")
             out.append(s if snapped == (s.start, s.end) else Span(*snapped, s.label, s.source))

@@ -1,0 +1,93 @@
+"""Prodigy tasks (one JSON object each) as records, by what kind of task they are.
+
+The kind is the task's `_view_id`:
+- `ner_manual`, `spans_manual`, `relations`, `review`, or none (any task with `text`, e.g.
+  `tokens` + `spans`): a complete annotation. `answer` accept/reject/ignore ->
+  accepted/rejected/skipped with the spans in `record.spans`; no answer -> pending with
+  the spans in `record.suggestions`.
+- `ner` (binary, from ner.teach): the answer is about the task's span(s) only, so the
+  record is a *partial* annotation: accept -> accepted with the span in `spans`; reject ->
+  accepted with the span in `rejected`; ignore -> skipped with the span as a suggestion.
+  Unanswered -> pending with the span as a suggestion, to be annotated in full.
+- `choice` (classification, entity linking: the answer is about an option, not the
+  spans): pending, its spans as suggestions; the answer and the chosen options go to
+  `meta["prodigy"]` so that nothing is lost.
+- any other view id: treated like `choice` if the task has spans, else a bad record.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..records import ArticleRecord
+from .items import RecordError
+from .json_records import JsonArticle, RawSpan, check_unicode, is_int, kind, raw_span, show
+
+KEYS = frozenset({"spans", "answer", "tokens", "_input_hash", "_task_hash", "_view_id"})
+ANSWER_STATUS = {"accept": "accepted", "reject": "rejected", "ignore": "skipped"}
+COMPLETE_VIEWS = ("ner_manual", "spans_manual", "relations", "review")
+BINARY_VIEW = "ner"
+CHOICE_VIEW = "choice"
+_KEPT = ("accept", "label", "options")  # what a choice-like task keeps in meta, if present
+
+
+def record(obj: dict, article: JsonArticle) -> ArticleRecord:
+    """`obj` is a Prodigy task whose text, title and meta `article` holds."""
+    view = obj.get("_view_id")
+    if view is not None and not isinstance(view, str):
+        raise RecordError(f"'_view_id' must be a string, got {kind(view)}")
+    raw = _spans(obj.get("spans", []))
+    status = _status(obj.get("answer"))
+    hashes = _int_or_none(obj.get("_input_hash")), _int_or_none(obj.get("_task_hash"))
+    if view is None or view in COMPLETE_VIEWS:
+        spans = article.spans(raw, overlap=status != "accepted")
+        if status == "pending":
+            return article.record(status, hashes, suggestions=spans)
+        return article.record(status, hashes, spans=spans)
+    if view == BINARY_VIEW:
+        spans = article.spans(raw, overlap=status != "accepted")
+        if status == "pending":
+            return article.record(status, hashes, suggestions=spans)
+        lists = {"accepted": "spans", "rejected": "rejected", "skipped": "suggestions"}
+        status_now = "skipped" if status == "skipped" else "accepted"
+        fields = {lists[status]: spans}
+        return article.record(status_now, hashes, annotation="partial", **fields)
+    if view != CHOICE_VIEW and not raw:
+        raise RecordError(
+            f"a Prodigy {show(view)} task with no spans is not an entity annotation"
+            f" (expected {', '.join(COMPLETE_VIEWS)},"
+            f" {BINARY_VIEW} or {CHOICE_VIEW})"
+        )
+    kept = {"view_id": view, "answer": obj.get("answer"), "accept": []}
+    kept.update((key, obj[key]) for key in _KEPT if key in obj)
+    meta = dict(article.meta)
+    meta["prodigy" if "prodigy" not in meta else "prodigy_task"] = kept
+    check_unicode(json.dumps(kept, ensure_ascii=False), "the task's answer or options")
+    return article.record("pending", hashes, meta, suggestions=article.spans(raw))
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if is_int(value) else None
+
+
+def _status(answer: Any) -> str:
+    if answer is None:
+        return "pending"
+    if isinstance(answer, str) and answer in ANSWER_STATUS:
+        return ANSWER_STATUS[answer]
+    raise RecordError(f"unknown answer {show(answer)} (expected accept, reject or ignore)")
+
+
+def _spans(value: Any) -> list[RawSpan]:
+    if not isinstance(value, list):
+        raise RecordError(f"'spans' must be a list, got {kind(value)}")
+    spans = []
+    for number, item in enumerate(value, 1):
+        if not isinstance(item, dict):
+            raise RecordError(f"span {number} must be an object, got {kind(item)}")
+        missing = [k for k in ("start", "end", "label") if k not in item]
+        if missing:
+            raise RecordError(f"span {number} has no {' or '.join(repr(k) for k in missing)}")
+        spans.append(raw_span(number, item["start"], item["end"], item["label"]))
+    return spans
