@@ -161,6 +161,10 @@ def export_cmd(
         typer.echo(f"annotator: warning: {warning}", err=True)
     for path in report.files:
         typer.echo(f"wrote {path}", err=True)
+    if format == "spacy":
+        from annotator.core.export import export_target, train_command
+
+        typer.echo(f"train with: {train_command(export_target(out, format))}", err=True)
 
 
 @app.command("stats")
@@ -239,14 +243,22 @@ def labels_recolour(
 def suggest_cmd(
     db: DbOpt = None,
     model: Annotated[
-        str | None, typer.Option("--model", help="spaCy pipeline: package name or path.")
+        str | None,
+        typer.Option("--model", help="spaCy pipeline: package name or path; none: no model."),
     ] = None,
     patterns: Annotated[
         Path | None, typer.Option("--patterns", help="EntityRuler patterns (JSONL).")
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", help="Processes for spaCy.")] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes for spaCy (at least 1).")
+    ] = 1,
     map_: Annotated[
-        list[str] | None, typer.Option("--map", help="Map a model label: LOC=GPE (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Map a model or pattern label: LOC=GPE (repeatable). Merged into the "
+            "project's map; LOC= removes LOC's mapping.",
+        ),
     ] = None,
     order: Annotated[
         str | None,
@@ -265,8 +277,16 @@ def suggest_cmd(
         )
         if suggester.model_error:
             typer.echo(f"annotator: {suggester.model_error}", err=True)
+        labels = set(project.label_names())
+        for src, dst in sorted((project.get_setting("label_map", {}) or {}).items()):
+            if dst not in labels:
+                typer.echo(f"annotator: warning: the label map sends {src} to {dst}, which is "
+                           f"not a label of this project (add it: annotator labels add {dst})",
+                           err=True)  # fmt: skip
         with _progress("Suggesting") as bar:
             n = suggest_pending(project, suggester, workers=workers, progress=bar)
+        for warning in suggester.warnings:  # one line per skipped pattern, with a count
+            typer.echo(f"annotator: warning: {warning}", err=True)
     typer.echo(f"suggestions computed for {n} articles" if n else "suggestions are up to date",
                err=True)  # fmt: skip
 

@@ -68,6 +68,7 @@ __all__ = [
 FORMATS = ("spacy", "jsonl")
 EXPORTS_SETTING = "exports"  # real path -> [sha256 of what an export of this project wrote]
 SPACY_FILES = ("train.spacy", "dev.spacy", "manifest.json")
+CONFIG_FILE = "config.cfg"  # ready for `python -m spacy train`
 JSONL_DEFAULT_NAME = "annotations.jsonl"
 
 # Temporary files of Annotator versions before the whole-folder swap, inside a spaCy folder
@@ -149,6 +150,10 @@ def export_project(
                                   strict=strict, on_progress=on_progress, statuses=statuses,
                                   excluded=excluded)  # fmt: skip
             names = list(SPACY_FILES)
+            if report.total_articles:
+                report.checksums[CONFIG_FILE] = write_train_config(staging, target,
+                                                                   project.language)
+                names.append(CONFIG_FILE)
             final = target
         else:
             report = export_jsonl(articles, staging / target.name, nlp, statuses=statuses,
@@ -177,6 +182,26 @@ def export_project(
             for d in made:
                 with contextlib.suppress(OSError):
                     d.rmdir()
+
+
+def write_train_config(folder: Path, target: Path, lang: str) -> str:
+    """A NER training config as `spacy init config --pipeline ner` writes it, its paths set
+    to the export's files (where they will be once the export is in place), so that
+    `python -m spacy train TARGET/config.cfg --output model` is the whole command.
+    Returns its sha256."""
+    from spacy.cli.init_config import init_config
+
+    config = init_config(lang=lang, pipeline=["ner"], optimize="efficiency")
+    config["paths"]["train"] = str(target / "train.spacy")
+    config["paths"]["dev"] = str(target / "dev.spacy")
+    path = folder / CONFIG_FILE
+    config.to_disk(path)
+    return _sha256(path)
+
+
+def train_command(target: Path) -> str:
+    """The command that trains on an export (shown by the CLI and the window)."""
+    return f"python -m spacy train {target / CONFIG_FILE} --output model"
 
 
 def _nothing_message(report: ExportReport, statuses: Sequence[str], target: Path) -> str:

@@ -74,7 +74,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def assert_whole_set(out: Path) -> None:
     """train/dev/manifest of one export: the manifest's checksums match, no doc in both."""
-    assert sorted(p.name for p in out.iterdir()) == ["dev.spacy", "manifest.json", "train.spacy"]
+    assert sorted(p.name for p in out.iterdir()) == ["config.cfg", "dev.spacy", "manifest.json",
+                                                    "train.spacy"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     for name in ("train.spacy", "dev.spacy"):
         assert manifest["checksums"][name] == hashlib.sha256((out / name).read_bytes()).hexdigest()
@@ -380,3 +381,29 @@ def test_partial_articles_keep_unknown_tokens_unknown(tmp_path):
         ("ner", "accept"),
         ("ner_manual", "accept"),
     ]
+
+
+def test_the_exported_config_trains_with_spacy_train(tmp_path):
+    """`export --format spacy` writes config.cfg: `python -m spacy train` runs on it as is."""
+    import subprocess
+    import sys
+
+    from annotator.core.export import export_project
+    from annotator.core.project import Project
+    from annotator.core.records import ArticleRecord, Span
+
+    with Project(tmp_path / "p.db") as p:
+        p.ensure_labels(["PERSON", "GPE"])
+        p.add_records([ArticleRecord(text=f"Anna Berg went to Paris, trip {i}.", status="accepted",
+                                     spans=[Span(0, 9, "PERSON"), Span(18, 23, "GPE")])
+                       for i in range(12)])  # fmt: skip
+        out = tmp_path / "corpus"
+        report = export_project(p, out, format="spacy", dev_split=0.25)
+    assert str(out / "config.cfg") in report.files
+    r = subprocess.run(
+        [sys.executable, "-m", "spacy", "train", str(out / "config.cfg"), "--output",
+         str(tmp_path / "model"), "--training.max_steps", "4", "--training.eval_frequency", "2"],
+        capture_output=True, text=True, cwd=tmp_path / "..",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (tmp_path / "model" / "model-last" / "config.cfg").is_file()
