@@ -69,12 +69,16 @@ def run_gui(db: Path | None = None, screenshot: Path | None = None, article: int
     except ProjectError as exc:
         print(f"annotator: error: {exc}", file=sys.stderr)
         return 1
-    window = MainWindow(path, settings, article=article)
     if screenshot is not None:
-        return take_screenshot(window, Path(screenshot))
-    window.show()
-    window.focus_article()
-    return app.exec()
+        return take_screenshot(MainWindow(path, settings, article=article), Path(screenshot))
+    from .crash_report import ExceptionHook
+
+    with ExceptionHook() as hook:  # unexpected errors: logged, and one dialog
+        window = MainWindow(path, settings, article=article)
+        hook.parent = window
+        window.show()
+        window.focus_article()
+        return app.exec()
 
 
 def take_screenshot(window, out: Path, wait_ms: int = SCREENSHOT_WAIT_MS) -> int:

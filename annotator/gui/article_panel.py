@@ -52,10 +52,14 @@ class ArticlePanel(QStackedWidget):
         self.status_pill = _plain_label(head, "statusPill")
         self.meta_label = _plain_label(head, "articleMeta")
         self.meta_label.setWordWrap(True)
+        # "Loading suggestions…" while the article's final suggestions are on their way.
+        self.note = _plain_label(head, "suggestNote")
+        self.note.hide()
         meta_row = QHBoxLayout()
         meta_row.setSpacing(8)
         meta_row.addWidget(self.status_pill)
         meta_row.addWidget(self.meta_label, 1)
+        meta_row.addWidget(self.note)
         head_layout = QVBoxLayout(head)
         head_layout.setContentsMargins(24, 16, 24, 12)
         head_layout.setSpacing(6)
@@ -108,6 +112,14 @@ class ArticlePanel(QStackedWidget):
         self.import_button.setEnabled(project_open)
         self.samples_button.setEnabled(project_open)
         self.import_button.setFocus()
+
+    def set_note(self, text: str | None) -> None:
+        """A small note on the article's header (None hides it)."""
+        if text:
+            self.note.setText(text)
+            self.note.show()
+        else:
+            self.note.hide()
 
     def show_header(self, a: Article, t: Theme) -> None:
         self.setCurrentIndex(self.ARTICLE)

@@ -1,13 +1,20 @@
 """QUndoCommands over the core's reversible edits.
 
 One command holds one or more `Edit`s of one article (e.g. "remove the overlapped spans
-and add the new one") and applies them in one transaction. `redo()`/`undo()` only call
-the core and then tell the window what changed; the window decides what to redraw and
-navigates back to the article when an undo or redo concerns another one.
+and add the new one") and applies them in one write transaction that first checks the
+article is at the version this window last saw (`Project.write(expect=...)`), so two
+windows can never both apply an edit based on the same state. `redo()`/`undo()` only call
+the core and then tell the window what changed.
+
+A failure (the file locked too long, read-only, the disk full, a conflict, an integrity
+error) rolls the transaction back, makes the command obsolete, so QUndoStack drops it
+instead of keeping a command that did nothing, and is reported to the window, which
+says so in one sentence. Nothing escapes into Qt.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -16,14 +23,17 @@ from PySide6.QtGui import QUndoCommand
 from annotator.core.annotation import Edit
 from annotator.core.project import Project, ProjectError
 
+FAILURES = (ProjectError, sqlite3.Error)
+
 
 class EditHost(Protocol):
     project: Project
     annotator: str
+    versions: dict[int, int]  # article id -> its version as this window last read or wrote it
 
     def edits_done(self, edits: Sequence[Edit], undo: bool, first: bool) -> None: ...
 
-    def show_error(self, message: str) -> None: ...
+    def edit_failed(self, what: str, article_id: int, exc: Exception) -> None: ...
 
 
 class EditCommand(QUndoCommand):
@@ -38,27 +48,31 @@ class EditCommand(QUndoCommand):
         return self.edits[0].article_id
 
     def redo(self) -> None:
-        host = self.host
-        try:
-            with host.project.write():
-                for edit in self.edits:  # a redo keeps the span ids of the first time
-                    edit.apply(host.project, host.annotator)
-        except ProjectError as exc:
-            self.setObsolete(True)  # the stack drops it: nothing was written
-            host.show_error(f"Could not {self.text()}: {exc}")
-            return
-        first = not self._done_once
-        self._done_once = True
-        host.edits_done(self.edits, undo=False, first=first)
+        if self._run(undo=False):
+            first = not self._done_once
+            self._done_once = True
+            self.host.edits_done(self.edits, undo=False, first=first)
 
     def undo(self) -> None:
-        host = self.host
+        if self._run(undo=True):
+            self.host.edits_done(self.edits, undo=True, first=False)
+
+    def _run(self, undo: bool) -> bool:
+        host, aid = self.host, self.article_id
+        project = host.project
         try:
-            with host.project.write():
-                for edit in reversed(self.edits):
-                    edit.revert(host.project, host.annotator)
-        except ProjectError as exc:
-            self.setObsolete(True)
-            host.show_error(f"Could not undo {self.text()}: {exc}")
-            return
-        host.edits_done(self.edits, undo=True, first=False)
+            with project.write(expect=(aid, host.versions.get(aid))):
+                if undo:
+                    for edit in reversed(self.edits):
+                        edit.revert(project, host.annotator)
+                else:
+                    for edit in self.edits:  # a redo keeps the span ids of the first time
+                        edit.apply(project, host.annotator)
+                version = project.article_version(aid)
+        except FAILURES as exc:  # rolled back: nothing was written
+            self.setObsolete(True)  # the stack drops it
+            what = f"undo {self.text()}" if undo else self.text()
+            host.edit_failed(what, aid, exc)
+            return False
+        host.versions[aid] = version
+        return True

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QColorDialog,
     QComboBox,
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 )  # fmt: skip
 
 from annotator.core import colours
-from annotator.core.project import Project, ProjectError
+from annotator.core.project import LabelInUseError, Project, ProjectError
 
 # Project settings the suggestion service reads (see annotator.core.suggesting).
 MODEL_SETTING = "model"
@@ -54,6 +55,21 @@ def inform(parent: QWidget | None, title: str, text: str, detail: str = "") -> N
     if detail:
         box.setDetailedText(detail)
     box.exec()
+
+
+def report_error(parent: QWidget | None, text: str, details: str) -> None:
+    """Something unexpected went wrong: a short message, the traceback under "Show
+    Details…", and a "Copy details" button for a bug report."""
+    box = QMessageBox(QMessageBox.Critical, "Annotator", text, QMessageBox.Close, parent)
+    box.setTextFormat(Qt.PlainText)
+    box.setDetailedText(details)
+    copy = box.addButton("Copy details", QMessageBox.ActionRole)
+    while True:
+        box.exec()
+        if box.clickedButton() is not copy:
+            return
+        QApplication.clipboard().setText(details)
+        copy.setText("Copied")
 
 
 def choose_files(parent: QWidget | None) -> list[Path]:
@@ -291,14 +307,15 @@ class LabelsDialog(QDialog):
     def remove(self, name: str) -> None:
         try:
             self.project.remove_label(name, annotator=self.annotator)
-        except ProjectError as exc:
-            if "used by" not in str(exc):
-                self.error.setText(str(exc))
-                return
-            if not ask(self, "Remove label", f"{exc.args[0].split(';')[0]}. Delete them too?"):
+        except LabelInUseError as exc:
+            spans = f"{exc.spans} span" + ("s" if exc.spans != 1 else "")
+            if not ask(self, "Remove label", f"{exc.label} is used by {spans}. Delete them too?"):
                 return
             self._do(lambda: self.project.remove_label(name, force=True,
                                                        annotator=self.annotator))  # fmt: skip
+            return
+        except ProjectError as exc:
+            self.error.setText(str(exc))
             return
         self.fill()
         self.labelsChanged.emit()
@@ -440,8 +457,7 @@ class ExportDialog(QDialog):
 
 def run_export(parent: QWidget | None, db_path: Path, options: dict):
     """Export in a thread; show the report (with misaligned spans). Returns the report."""
-    from annotator.core.export import ExportError
-    from annotator.core.exporting import export_project
+    from annotator.core.export import ExportError, export_project
 
     def work(project, progress, cancelled):
         return export_project(project, **options)

@@ -1,15 +1,14 @@
 """The main window: the queue on the left, the current article on the right.
 
 It shows the core and turns keys into core edits through QUndoCommands; every change is
-written to the project file at once. Suggestions come from a worker thread. The File
-menu's work (projects, import, export, labels, preferences) is in `project_actions.py`.
+written to the project file at once. Suggestions come from a worker thread; what is drawn
+and when `a` may accept it is in `suggestion_display.py`. The File menu's work (projects,
+import, export, labels, preferences) is in `project_actions.py`.
 """
 
 from __future__ import annotations
 
 import functools
-import gc
-import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -17,13 +16,12 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
 
 from annotator.core.annotation import SetStatus, ShownSpan, accept_edit, shown_spans
-from annotator.core.project import Article, Project, ProjectError
-from annotator.core.records import Span
+from annotator.core.project import Article, ConflictError, Project, ProjectError
 
-from . import dialogs, span_edits
+from . import dialogs, error_text, span_edits
 from . import theme as themes
 from .article_panel import ArticlePanel
-from .commands import EditCommand
+from .commands import FAILURES, EditCommand
 from .help_overlay import HelpOverlay
 from .menus import make_actions, make_menus
 from .project_actions import ProjectActions
@@ -31,26 +29,27 @@ from .queue_panel import QueuePanel
 from .settings import AppSettings
 from .status_bar import WorkStatus
 from .suggest_worker import SuggestionFeed
+from .suggestion_display import SuggestionDisplay
 
-PREFETCH = 5  # pending articles whose suggestions are computed ahead
 REFRESH_MS = 5000  # queue counts and "changed elsewhere" check
-ASK_WORKER_AFTER_MS = 80
 CONFLICT = "This article was changed in another window; reloaded"
 ALL_DONE = "No pending articles left: all done!"
 
 
 def guarded(fn):
-    """Core errors become a status bar message, never a traceback."""
+    """Core errors become a message, never a traceback: the status bar for a problem with
+    what was asked (no such article), a dialog when the file can't be read or written."""
 
     @functools.wraps(fn)
     def wrapper(self, *args, **kwargs):
         try:
             return fn(self, *args, **kwargs)
-        except ProjectError as exc:
-            self.show_error(str(exc))
-            return None
-        except sqlite3.OperationalError as exc:  # locked too long, disk full, read-only…
-            self.show_error(f"The project file could not be written: {exc}", dialog=True)
+        except FAILURES as exc:
+            if error_text.is_storage(exc):
+                text = error_text.reason(exc)
+                self.show_error(text[:1].upper() + text[1:] + ".", dialog=True)
+            else:
+                self.show_error(str(exc))
             return None
 
     return wrapper
@@ -73,9 +72,9 @@ class _DropFilter(QObject):
         return False
 
 
-class MainWindow(ProjectActions, QMainWindow):
+class MainWindow(ProjectActions, SuggestionDisplay, QMainWindow):
     articleShown = Signal(int)
-    ready = Signal()  # the current article is shown with its suggestions (or none will come)
+    ready = Signal()  # the current article is shown with its final suggestions (or none come)
 
     def __init__(self, project_path: Path | str | None = None, settings: AppSettings | None = None,
                  article: int | None = None, start_worker: bool = True):  # fmt: skip
@@ -83,26 +82,20 @@ class MainWindow(ProjectActions, QMainWindow):
         self.settings = settings or AppSettings()
         self.project: Project | None = None
         self.article: Article | None = None
-        self.version = 0  # the article's version when this window last read it
-        self.suggestions: list[Span] | None = None  # None: being computed
+        self.versions: dict[int, int] = {}  # article id -> version as last read or written here
         self.shown: list[ShownSpan] = []
         self._tokens = None
         self._start_worker = start_worker
         self._counts: dict = {"articles": 0}
         self.undo_stack = QUndoStack(self)
         self.feed = SuggestionFeed(self)
-        self.feed.stateChanged.connect(self._suggester_state)
-        self.feed.suggestionsReady.connect(self._suggestions_ready)
         self.setAcceptDrops(True)
         self.resize(1200, 780)
         self._build()
+        self._init_suggestions()
         self.apply_theme(self.settings.theme())
         if self.settings.geometry() is not None:
             self.restoreGeometry(self.settings.geometry())
-        # With cached suggestions on screen, the worker's pass (which adds the project's
-        # decisions) waits until the article is painted, so the two don't compete.
-        self._ask_later = QTimer(self, singleShot=True, interval=ASK_WORKER_AFTER_MS)
-        self._ask_later.timeout.connect(self._request_suggestions)
         self.timer = QTimer(self, interval=REFRESH_MS)
         self.timer.timeout.connect(self.refresh_from_disk)
         self.timer.start()
@@ -118,6 +111,11 @@ class MainWindow(ProjectActions, QMainWindow):
     @property
     def current_id(self) -> int | None:
         return self.article.id if self.article else None
+
+    @property
+    def version(self) -> int:
+        """The current article's version when this window last read or wrote it."""
+        return self.versions.get(self.current_id, 0) if self.article else 0
 
     @property
     def suggester_state(self) -> str:
@@ -200,9 +198,11 @@ class MainWindow(ProjectActions, QMainWindow):
             self.pages.show_header(self.article, t)
 
     # ---- the project ------------------------------------------------------------------------
-    def open_project(self, path: Path | str, article: int | None = None) -> bool:
+    def open_project(self, path: Path | str, article: int | None = None,
+                     create: bool = True) -> bool:  # fmt: skip
+        """Open (or, with `create`, make) a project file; on failure keep the current one."""
         try:
-            project = Project(path)
+            project = Project(path, create=create)
         except ProjectError as exc:
             self.show_error(str(exc), dialog=True)
             return False
@@ -210,6 +210,7 @@ class MainWindow(ProjectActions, QMainWindow):
         self.project = project
         self.settings.add_recent(project.path)
         self.undo_stack.clear()
+        self.versions.clear()
         self.setWindowTitle(f"{project.path.name} — Annotator")
         self.side.set_project(project)
         self.reload_labels()
@@ -220,10 +221,19 @@ class MainWindow(ProjectActions, QMainWindow):
         return True
 
     def _close_project(self) -> None:
-        self.feed.stop()
+        self.feed.stop()  # never waits: a job still loading ends on its own, unheard
         if self.project is not None:
             self.project.close()
         self.project, self.article = None, None
+
+    def restart_suggestions(self) -> None:
+        """The model or patterns changed: a new worker generation, the article asked again."""
+        if self.project is None:
+            return
+        self.feed.start(self.project, run_worker=self._start_worker, settings_changed=True)
+        self._update_status()
+        if self.article is not None:
+            self.show_article(self.article.id)
 
     def _show_start(self, target: int | None = None) -> None:
         """The article to start with: `target` if it exists, else the first pending one."""
@@ -259,17 +269,14 @@ class MainWindow(ProjectActions, QMainWindow):
     @guarded
     def show_article(self, article_id: int, message: str = "") -> None:
         article = self.project.article(article_id)
-        self.article, self.version, self._tokens = article, article.version, None
-        self.suggestions = self.feed.cached(article_id)
+        self.article, self._tokens = article, None
+        self.versions[article_id] = article.version
+        self._take_suggestions(article_id)
         self.shown = shown_spans(self.project, article_id, self.suggestions or ())
         self.pages.show_header(article, themes.theme(self.settings.theme()))
         self.view.set_article(article.text, self.shown, self.colours())
         self.settings.set_last_article(self.project.path, article_id)
         self.side.select(article_id)
-        if self.suggestions is None:
-            self._request_suggestions()
-        else:
-            self._ask_later.start()
         self._update_status()
         if message:
             self.statusBar().showMessage(message, 8000)
@@ -282,7 +289,7 @@ class MainWindow(ProjectActions, QMainWindow):
         if self.article is None or self.project is None:
             return
         self.article = self.project.article(self.article.id)
-        self.version = self.article.version
+        self.versions[self.article.id] = self.article.version
         self._redraw_spans()
         self.pages.show_header(self.article, themes.theme(self.settings.theme()))
 
@@ -301,47 +308,6 @@ class MainWindow(ProjectActions, QMainWindow):
             self.show_article(article_id)
         if clicked:  # arrow keys in the queue keep the focus there
             self.focus_article()
-
-    # ---- suggestions ------------------------------------------------------------------------
-    def _request_suggestions(self) -> None:
-        """Ask the worker for this article (cached ones drawn at once lack the project's own
-        decisions until the worker finishes them) and the next pending ones."""
-        if self.article is None or self.project is None:
-            return
-        ahead, after = [], self.article.id
-        for _ in range(PREFETCH):
-            after = self.project.next_article_id(after)
-            if after is None or after in ahead or after == self.article.id:
-                break
-            ahead.append(after)
-        self.feed.request(self.article.id, ahead)
-
-    def is_ready(self) -> bool:
-        return self.article is None or self.suggestions is not None or self.feed.settled
-
-    def _suggestions_ready(self, article_id: int, spans: list) -> None:
-        if self.article is not None and article_id == self.article.id:
-            self.suggestions = list(spans)
-            self._redraw_spans()
-            self.ready.emit()
-
-    def _suggester_state(self, state: str, _message: str) -> None:
-        if self.project is None:
-            return
-        if state != "loading":  # loading may have given the project the model's labels
-            self.reload_labels()
-            # The model's objects live as long as the app: keep the garbage collector from
-            # walking them in every full collection (a pause of ~100 ms mid-keystroke).
-            gc.collect()
-            gc.freeze()
-        if self.article is not None and self.suggestions is None and self.feed.settled:
-            self.suggestions = self.feed.fallback(self.article.id)
-            self._redraw_spans()
-        elif state != "loading":
-            self._request_suggestions()
-        self._update_status()
-        if self.is_ready():
-            self.ready.emit()
 
     # ---- status and changes made elsewhere --------------------------------------------------
     def _update_status(self) -> None:
@@ -390,7 +356,20 @@ class MainWindow(ProjectActions, QMainWindow):
     # ---- editing ----------------------------------------------------------------------------
     def push(self, edits, text: str | None = None) -> None:
         if edits:
+            self._cancel_pending_accept()
             self.undo_stack.push(EditCommand(self, edits, text))
+
+    def edit_failed(self, what: str, article_id: int, exc: Exception) -> None:
+        """A command could not write (and was dropped): say so once, after the stack is done
+        with it; a conflict also reloads the article."""
+        if isinstance(exc, ConflictError):
+            if article_id == self.current_id:
+                QTimer.singleShot(0, self, self.check_version)
+            self.show_error(f"Not saved ({what}): {error_text.CONFLICT}; reloaded")
+            return
+        message = error_text.not_saved(what, exc)
+        storage = error_text.is_storage(exc)
+        QTimer.singleShot(0, self, lambda: self.show_error(message, dialog=storage))
 
     def edits_done(self, edits, undo: bool, first: bool) -> None:
         """Called by every command after it changed the project: redraw, and follow the
@@ -398,7 +377,10 @@ class MainWindow(ProjectActions, QMainWindow):
         aid = edits[0].article_id
         deciding = isinstance(edits[0], SetStatus)
         self._counts = self.project.counts()
-        self.queue_model.invalidate(aid)
+        if deciding and self.side.filtering_status():
+            self.side.reload()  # the article leaves (or, undone, rejoins) the filtered list
+        else:
+            self.queue_model.invalidate(aid)
         if deciding:
             self.work.session_count += -1 if undo else 1
         if deciding and not undo:
@@ -496,6 +478,9 @@ class MainWindow(ProjectActions, QMainWindow):
         if not self._can_edit():
             return
         if status == "accepted":
+            if not self.final:  # see suggestion_display: accept only what is final
+                self._wait_to_accept()
+                return
             edit = accept_edit(self.article.id, self.shown)
         else:
             edit = SetStatus(self.article.id, status)
@@ -553,6 +538,7 @@ class MainWindow(ProjectActions, QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.timer.stop()
+        self._note_timer.stop()
         self.settings.set_geometry(self.saveGeometry())
         self.settings.set_splitter(self.splitter.saveState())
         self._close_project()

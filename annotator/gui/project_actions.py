@@ -14,16 +14,27 @@ from . import dialogs
 
 class ProjectActions:
     """Needs from the window: project, settings, annotator, article, side, feed,
-    open_project, reload_labels, show_article, show_error, apply_theme, statusBar."""
+    open_project, restart_suggestions, reload_labels, show_article, show_error,
+    apply_theme, statusBar."""
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         recent = self.settings.recent_projects()
         for path in recent:
             action = self.recent_menu.addAction(str(path))
-            action.triggered.connect(lambda _=False, p=path: self.open_project(p))
+            action.triggered.connect(lambda _=False, p=path: self.open_recent(p))
         if not recent:
             self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def open_recent(self, path: Path) -> bool:
+        """A recent project that was moved or deleted is said to be missing and leaves the
+        list; it is never re-created as an empty file."""
+        if not Path(path).is_file():
+            self.settings.remove_recent(path)
+            dialogs.inform(self, "Recent projects", f"{path} is missing (moved or deleted?); "
+                           "it was removed from the list of recent projects.")  # fmt: skip
+            return False
+        return self.open_project(path, create=False)
 
     def new_project(self) -> None:
         path = dialogs.choose_new_project(self)
@@ -37,7 +48,7 @@ class ProjectActions:
     def choose_project(self) -> None:
         path = dialogs.choose_open_project(self)
         if path is not None:
-            self.open_project(path)
+            self.open_project(path, create=False)
 
     # ---- import ---------------------------------------------------------------------------------
     def import_files(self) -> None:
@@ -103,7 +114,5 @@ class ProjectActions:
             return
         suggestions_changed = dlg.save()
         self.apply_theme(self.settings.theme())
-        if suggestions_changed and self.project is not None:
-            self.feed.start(self.project, run_worker=self._start_worker)  # new model/patterns
-            if self.article is not None:
-                self.show_article(self.article.id)
+        if suggestions_changed:
+            self.restart_suggestions()  # new model/patterns: a new worker generation

@@ -72,6 +72,10 @@ class QueuePanel(QWidget):
         if self.current_id is not None:
             self.select(self.current_id)
 
+    def filtering_status(self) -> bool:
+        """True when the list shows one status only: a decision changes its rows."""
+        return self.status_filter.currentData() is not None
+
     def reload(self) -> None:
         self.model.reload()
         if self.current_id is not None:

@@ -1,26 +1,43 @@
-"""Suggestions off the UI thread.
+"""Suggestions off the UI thread, tagged so that a stale result can never land.
 
-A `SuggestWorker` lives in its own QThread with its own `Project` (SQLite connections are
-per thread). It loads the SuggestionService (spaCy, ~1-2 s), then computes the suggestions
-of the article the window asks for and prefetches the next pending ones. Requests
-coalesce: only the newest one is worked on, so paging quickly through articles never
-builds a backlog. Results come back as signals; the window never waits.
+A `SuggestJob` is one project's worker: a plain daemon thread with its own `Project`
+(SQLite connections are per thread) that loads the SuggestionService (spaCy: seconds),
+then computes the article the window asks for and prefetches the next pending ones.
+Requests coalesce: only the newest is worked on. Between units of work it checks a stop
+flag; a load cannot be interrupted, so a stopped job that is still loading finishes in
+the background and then exits without delivering anything. Nobody ever waits for it,
+and being a daemon thread (not a QThread) it cannot make Qt abort at exit.
+
+Results travel to the UI thread through a `_Relay` signal (a queued connection), each
+tagged with (project file, generation). `SuggestionFeed`, what the window talks to,
+starts a new generation for every project and every change of model or patterns, drops
+whatever arrives with another tag, and disconnects the relay of a stopped job. Within a
+generation each request has a serial number: a result older than the newest request for
+its article (made, say, before a decision changed the suggestions) is dropped too.
 """
 
 from __future__ import annotations
 
+import gc
+import itertools
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from annotator.core.project import Project
 from annotator.core.records import Span
 
-UNAVAILABLE = "Suggestions are unavailable in this build (annotator.core.suggesting is missing)"
+log = logging.getLogger(__name__)
 
+UNAVAILABLE = "Suggestions are unavailable in this build (annotator.core.suggesting is missing)"
+LOADING = "Loading the suggestion model…"
 WORKER_START_DELAY_MS = 150  # after the window's first paint
+
+Tag = tuple[str, int]  # (project file, generation)
+_generations = itertools.count(1)
 
 
 def service_class():
@@ -33,190 +50,215 @@ def service_class():
 
 
 def fallback_suggestions(project: Project, article_id: int) -> list[Span]:
-    """Without a SuggestionService: the suggestions that came with the imported file."""
+    """Without a worker: the suggestions that came with the imported file."""
     return project.cached_suggestions(article_id, "import") or []
 
 
-class SuggestWorker(QObject):
-    # state ("loading", "ready", "no-model", "error"), message. After "ready"/"no-model" the
-    # project's labels and last fingerprint may have changed (a new project takes the
-    # model's labels): the window re-reads them.
-    stateChanged = Signal(str, str)
-    suggestionsReady = Signal(int, object)  # article id, list[Span]
-    _poke = Signal()
-    _stop = Signal()
-
-    def __init__(self, db_path: str | Path):
-        super().__init__()
-        self.db_path = Path(db_path)
-        self.project: Project | None = None
-        self.service = None
-        self.state = "loading"
-        self._lock = threading.Lock()
-        self._wanted: tuple[int | None, list[int]] | None = None
-        self._poke.connect(self._work)
-        self._stop.connect(self._close)
-
-    # ---- called from the UI thread -----------------------------------------------------
-    def request(self, article_id: int | None, prefetch: Sequence[int] = ()) -> None:
-        """Compute `article_id`'s suggestions (None: only prefetch) as soon as possible."""
-        with self._lock:
-            self._wanted = (article_id, list(prefetch))
-        self._poke.emit()
-
-    def _newer_request(self) -> bool:
-        with self._lock:
-            return self._wanted is not None
-
-    # ---- in the worker thread ----------------------------------------------------------
-    @Slot()
-    def start(self) -> None:
-        self._set_state("loading", "Loading the suggestion model…")
-        try:
-            self.project = Project(self.db_path, create=False)
-            cls = service_class()
-            if cls is None:
-                self._set_state("no-model", UNAVAILABLE)
-                return
-            self.service = cls.from_project(self.project)
-            self.service.load(self.project)
-            self._set_state(self.service.state, self.service.message or "")
-        except Exception as exc:  # a broken model must not take the window down
-            self.service = None
-            self._set_state("error", f"Suggestions failed to load: {exc}")
-        self._work()
-
-    def _set_state(self, state: str, message: str) -> None:
-        self.state = state
-        self.stateChanged.emit(state, message)
-
-    @Slot()
-    def _work(self) -> None:
-        with self._lock:
-            wanted, self._wanted = self._wanted, None
-        if wanted is None or self.service is None or self.project is None:
-            return
-        article_id, prefetch = wanted
-        try:
-            if article_id is not None:
-                spans = self.service.compute(self.project, article_id)
-                self.suggestionsReady.emit(article_id, list(spans))
-            for other in prefetch:
-                if self._newer_request():
-                    break  # the window moved on: serve that first
-                if not self.service.has_machine(self.project, other):
-                    self.service.prefetch(self.project, [other])
-        except Exception as exc:
-            self._set_state("error", f"Suggestions failed: {exc}")
-
-    @Slot()
-    def _close(self) -> None:
-        if self.project is not None:
-            self.project.close()
-            self.project = None
-        QThread.currentThread().quit()
+def settle_heap() -> None:
+    """A model was loaded: its objects live as long as it is used, so keep the garbage
+    collector from walking them in every full collection (a ~100 ms pause mid-keystroke).
+    Unfreeze first, so that a pipeline replaced since the last freeze can be freed."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
-class SuggestThread:
-    """Owns a worker and its thread; `stop()` waits for it to finish cleanly."""
+class _Relay(QObject):
+    delivered = Signal(object)  # (tag, kind, payload), emitted from the worker thread
 
-    def __init__(self, db_path: str | Path):
-        self.thread = QThread()
-        self.thread.setObjectName("suggestions")
-        self.worker = SuggestWorker(db_path)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.start)
 
+class SuggestJob:
+    """One project's worker thread. `request` and `stop` are called from the UI thread
+    and never block; everything else runs in the thread."""
+
+    def __init__(self, db_path: str | Path, tag: Tag, relay: _Relay):
+        self.db_path, self.tag, self._relay = Path(db_path), tag, relay
+        self._stopped = threading.Event()
+        self._cond = threading.Condition()
+        self._wanted: tuple[int, int | None, list[int]] | None = None
+        self.thread = threading.Thread(target=self._run, name=f"suggestions-{tag[1]}", daemon=True)
+
+    # ---- the UI thread ------------------------------------------------------------------
     def start(self) -> None:
         self.thread.start()
 
-    def stop(self, timeout_ms: int = 15000) -> None:
-        if self.thread.isRunning():
-            self.worker._stop.emit()
-            if not self.thread.wait(timeout_ms):
-                self.thread.quit()
-                self.thread.wait(2000)
+    def request(self, serial: int, article_id: int | None, prefetch: Sequence[int]) -> None:
+        """Compute `article_id` (None: only prefetch), replacing any older request."""
+        with self._cond:
+            self._wanted = (serial, article_id, list(prefetch))
+            self._cond.notify()
+
+    def stop(self) -> None:
+        """Ask the thread to end; it delivers nothing from now on. Returns at once."""
+        self._stopped.set()
+        with self._cond:
+            self._cond.notify()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    # ---- the worker thread --------------------------------------------------------------
+    def _emit(self, kind: str, payload) -> None:
+        if not self.stopped:
+            self._relay.delivered.emit((self.tag, kind, payload))
+
+    def _next(self):
+        with self._cond:
+            while self._wanted is None and not self.stopped:
+                self._cond.wait()
+            wanted, self._wanted = self._wanted, None
+        return None if self.stopped else wanted
+
+    def _newer_request(self) -> bool:
+        with self._cond:
+            return self._wanted is not None or self.stopped
+
+    def _run(self) -> None:
+        project = None
+        try:
+            project = Project(self.db_path, create=False)
+            cls = service_class()
+            if cls is None:
+                self._emit("state", ("error", UNAVAILABLE))
+                return
+            service = cls.from_project(project)
+            try:
+                service.load(project)
+            except Exception as exc:  # a broken model must not take the window down
+                log.exception("loading the suggestion model failed")
+                self._emit("state", ("error", f"Suggestions failed to load: {exc}"))
+                return
+            self._emit("state", (service.state, service.message or ""))
+            if service.state == "error":
+                return
+            while (wanted := self._next()) is not None:
+                serial, article_id, prefetch = wanted
+                if article_id is not None:
+                    spans = service.compute(project, article_id)
+                    self._emit("suggestions", (serial, article_id, list(spans)))
+                for other in prefetch:
+                    if self._newer_request():
+                        break  # the window moved on: serve that first
+                    if not service.has_machine(project, other):
+                        service.prefetch(project, [other])
+        except Exception as exc:
+            log.exception("suggestions failed")
+            self._emit("state", ("error", f"Suggestions failed: {exc}"))
+        finally:
+            if project is not None:
+                project.close()
 
 
 class SuggestionFeed(QObject):
-    """What the window talks to: suggestions at once when cached (on the UI thread, no
-    spaCy), the rest from the worker thread. `state` mirrors the worker's."""
+    """What the window talks to. `preliminary()` is what can be drawn at once (cached
+    machine suggestions, without the project's own decisions); `suggestionsReady` brings
+    the final ones from the worker. `settled` is True when no worker will deliver."""
 
     stateChanged = Signal(str, str)
-    suggestionsReady = Signal(int, object)
+    suggestionsReady = Signal(int, object)  # article id, list[Span]: final, current generation
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.project: Project | None = None
         self.state, self.message = "off", ""
-        self._thread: SuggestThread | None = None
-        self._service = None
+        self.tag: Tag | None = None
+        self._job: SuggestJob | None = None
+        self._relay: _Relay | None = None
+        self._service = None  # for preliminary() on the UI thread: no spaCy, no decisions
+        self._serials = itertools.count(1)
+        self._newest: dict[int, int] = {}  # article id -> serial of its newest request
 
-    def start(self, project: Project, run_worker: bool = True) -> None:
+    def start(self, project: Project, run_worker: bool = True, settings_changed: bool = False):
+        """A new generation: for a newly opened project or (`settings_changed`) a new model
+        or patterns, whose cache is not worth drawing until the worker has loaded them."""
         self.stop()
-        self.project, self._service = project, None
+        self.project = project
+        cls = service_class()
+        if cls is not None and not settings_changed:
+            self._service = cls.from_project(project)
         if not run_worker:
             self._set("off", "Suggestions are off")
             return
-        self.state, self.message = "loading", "Loading the suggestion model…"
-        self._thread = SuggestThread(project.path)
-        self._thread.worker.stateChanged.connect(self._worker_state)
-        self._thread.worker.suggestionsReady.connect(self.suggestionsReady)
-        # The worker's first job is importing spaCy and loading the model, which holds the
+        self.tag = (str(project.path.resolve()), next(_generations))
+        self._relay = _Relay()
+        self._relay.delivered.connect(self._arrived)
+        self._job = SuggestJob(project.path, self.tag, self._relay)
+        self.state, self.message = "loading", LOADING
+        # The job's first work is importing spaCy and loading the model, which holds the
         # GIL for a second: let the window draw itself first.
-        thread = self._thread
-        QTimer.singleShot(WORKER_START_DELAY_MS, lambda: self._start_later(thread))
+        job = self._job
+        QTimer.singleShot(WORKER_START_DELAY_MS, self, lambda: self._start_later(job))
 
-    def _start_later(self, thread: SuggestThread) -> None:
-        if self._thread is thread:  # not stopped or replaced meanwhile
-            thread.start()
+    def _start_later(self, job: SuggestJob) -> None:
+        if job is self._job:  # not stopped or replaced meanwhile
+            job.start()
 
     def stop(self) -> None:
-        if self._thread is not None:
-            self._thread.stop()
-            self._thread = None
+        """End this generation without waiting: nothing of it reaches the window again."""
+        if self._relay is not None:
+            self._relay.delivered.disconnect(self._arrived)
+        if self._job is not None:
+            self._job.stop()
+        self._job, self._relay, self.tag = None, None, None
         self.project, self._service = None, None
+        self._newest.clear()
+        self.state, self.message = "off", ""
+
+    @property
+    def running(self) -> SuggestJob | None:
+        return self._job
 
     def _set(self, state: str, message: str) -> None:
         self.state, self.message = state, message
         self.stateChanged.emit(state, message)
 
-    def _worker_state(self, state: str, message: str) -> None:
-        if self.project is not None and state != "loading":
-            # Loading may have given the project the model's labels and a new fingerprint.
-            self.project.invalidate_caches()
-            self._service = None
-            cls = service_class()
-            if cls is not None and state != "error":
-                self._service = cls.from_project(self.project)
-                self._service.state = state  # no model: cached() needs no machine spans
-        self._set(state, message)
+    def _arrived(self, item) -> None:
+        tag, kind, payload = item
+        if tag != self.tag or self.project is None:
+            return  # another project's, or an earlier generation's
+        if kind == "state":
+            state, message = payload
+            if state != "loading":
+                # Loading may have given the project the model's labels and a fingerprint.
+                self.project.invalidate_caches()
+                cls = service_class()
+                self._service = cls.from_project(self.project) if cls is not None else None
+                settle_heap()
+            self._set(state, message)
+        elif kind == "suggestions":
+            serial, article_id, spans = payload
+            if serial >= self._newest.get(article_id, 0):
+                self.suggestionsReady.emit(article_id, spans)
 
     @property
     def settled(self) -> bool:
         """True when no suggestions will come from the worker."""
         return self.state in ("off", "error")
 
-    def cached(self, article_id: int) -> list[Span] | None:
-        """What can be shown at once, or None while the worker computes it."""
+    def preliminary(self, article_id: int) -> list[Span]:
+        """What can be drawn at once while the worker computes the final suggestions."""
         project = self.project
         if project is None:
             return []
-        if self.settled:
-            return fallback_suggestions(project, article_id)
-        if self._service is None:
-            cls = service_class()
-            if cls is None:
-                return fallback_suggestions(project, article_id)
-            self._service = cls.from_project(project)
-        try:
-            return self._service.cached(project, article_id)
-        except Exception:  # a broken cache must not stop annotation
-            return fallback_suggestions(project, article_id)
+        if self._service is not None:
+            try:
+                found = self._service.cached(project, article_id)
+            except Exception:  # a broken cache must not stop annotation
+                log.exception("reading cached suggestions failed")
+                found = None
+            if found is not None:
+                return found
+        return fallback_suggestions(project, article_id)
 
     def fallback(self, article_id: int) -> list[Span]:
         return fallback_suggestions(self.project, article_id) if self.project else []
 
-    def request(self, article_id: int, ahead: Sequence[int]) -> None:
-        if self._thread is not None:
-            self._thread.worker.request(article_id, ahead)
+    def request(self, article_id: int, ahead: Sequence[int]) -> bool:
+        """Ask for `article_id`'s final suggestions; False when no worker will answer."""
+        if self._job is None:
+            return False
+        serial = next(self._serials)
+        self._newest[article_id] = serial
+        self._job.request(serial, article_id, ahead)
+        return True

@@ -95,6 +95,11 @@ def palette(t: Theme) -> QPalette:
     return p
 
 
+def _tint(colour: str, alpha: float) -> str:
+    c = QColor(colour)
+    return f"rgba({c.red()}, {c.green()}, {c.blue()}, {alpha})"
+
+
 def stylesheet(t: Theme) -> str:
     """A few touches the palette can't express: borders, header, the side panel."""
     return f"""
@@ -104,6 +109,8 @@ def stylesheet(t: Theme) -> str:
     #articleHeader {{ background: {t.base}; border-bottom: 1px solid {t.border}; }}
     #articleTitle {{ color: {t.text}; }}
     #articleMeta {{ color: {t.muted}; }}
+    #suggestNote {{ color: {t.accent}; background: {_tint(t.accent, 0.13)}; border-radius: 4px;
+                   padding: 2px 8px; font-size: 8pt; font-weight: 600; }}
     #labelBar {{ background: {t.window}; border-bottom: 1px solid {t.border}; }}
     #labelBarHint {{ color: {t.muted}; }}
     QTableView {{ border: none; background: {t.panel}; alternate-background-color: {t.window};
