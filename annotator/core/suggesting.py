@@ -1,16 +1,21 @@
 """Suggestions for a project: the engine in `suggest/` tied to the project file.
 
 - `configure_suggester` builds a `Suggester` from the project's settings (model, patterns,
-  label map, merge order), saving any new setting, and gives a new project the model's
-  (or the patterns') labels.
+  label map, merge order), saving any new setting (a label map given is merged into the
+  stored one), and gives a new project the model's (or the patterns') labels.
 - `suggest_pending` computes and caches machine suggestions for every pending article that
   has none under the current fingerprint (the `annotator suggest` command).
 - `SuggestionService` is what the window uses: cheap to create, `load()` off the UI thread,
   `cached()` fast for drawing, `compute()` for a miss, `prefetch()` for the next articles.
 
-What an article shows is: machine suggestions (cached per fingerprint) + suggestions that
-came with an import + the project's own decisions, merged (`finalize`), minus what the
-annotator dismissed and what overlaps their spans (`annotation.shown_spans`).
+What an article shows is: machine suggestions (cached per fingerprint, with the model's and
+the patterns' own labels) + suggestions that came with an import + the project's own
+decisions, with the project's current label map and labels applied, merged (`finalize`),
+minus what the annotator dismissed and what overlaps their spans
+(`annotation.shown_spans`). The label map and labels are read from the project every time,
+so a rename shows at once and never makes anything be computed again. Accepted articles
+show their stored spans only; every other article (pending, skipped, rejected) gets
+suggestions.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .project import Project, ProjectError
-from .records import Span
+from .records import Span, check_label_name
 
 # The order new projects get the model's labels in: the most used first (keys 1-9, 0).
 PREFERRED_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "DATE",
@@ -32,14 +37,33 @@ CHUNK = 256  # articles cached per transaction
 
 
 def parse_label_map(items: Iterable[str] | None) -> dict[str, str]:
-    """["LOC=GPE", ...] -> {"LOC": "GPE"}; a clear error for anything else."""
+    """["LOC=GPE", "ORG="] -> {"LOC": "GPE", "ORG": ""}; an empty target means "remove
+    this mapping" (see `merge_label_map`). A clear error for anything else."""
     out = {}
     for item in items or ():
         src, sep, dst = item.partition("=")
-        if not sep or not src.strip() or not dst.strip():
-            raise ProjectError(f"--map {item!r}: expected FROM=TO, e.g. LOC=GPE")
+        if not sep or not src.strip():
+            raise ProjectError(f"--map {item!r}: expected FROM=TO, e.g. LOC=GPE (FROM= removes)")
+        if dst.strip():
+            try:
+                check_label_name(dst)
+            except ValueError as exc:
+                raise ProjectError(f"--map {item!r}: {exc}") from None
         out[src.strip()] = dst.strip()
     return out
+
+
+def merge_label_map(stored: dict[str, str], changes: dict[str, str]) -> dict[str, str]:
+    """The stored map with `changes` applied: a key given again is overridden, a key given
+    with an empty target is removed, every other stored entry (e.g. one a rename made)
+    stays."""
+    merged = dict(stored)
+    for src, dst in changes.items():
+        if dst:
+            merged[src] = dst
+        else:
+            merged.pop(src, None)
+    return merged
 
 
 def configure_suggester(
@@ -49,7 +73,8 @@ def configure_suggester(
     label_map: Iterable[str] | dict[str, str] | None = None,
     order: str | Sequence[str] | None = None,
 ):
-    """A Suggester for the project; arguments given here become the project's settings."""
+    """A Suggester for the project; arguments given here become the project's settings.
+    `label_map` is merged into the project's map (see `merge_label_map`)."""
     from .suggest import PatternsError, Suggester
 
     if model is not None:
@@ -60,8 +85,10 @@ def configure_suggester(
             raise ProjectError(f"{path}: no such patterns file")
         project.set_setting("patterns", str(path.resolve()))
     if label_map is not None:
-        mapping = label_map if isinstance(label_map, dict) else parse_label_map(label_map)
-        project.set_setting("label_map", mapping)
+        changes = label_map if isinstance(label_map, dict) else parse_label_map(label_map)
+        if changes:
+            stored = project.get_setting("label_map", {}) or {}
+            project.set_setting("label_map", merge_label_map(stored, changes))
     if order is not None:
         names = [o.strip() for o in order.split(",")] if isinstance(order, str) else list(order)
         if sorted(names) != sorted(MERGE_SOURCES):
@@ -75,17 +102,18 @@ def configure_suggester(
     kwargs = dict(
         model=project.get_setting("model", "auto"),
         patterns_path=settings_patterns,
-        label_map=project.get_setting("label_map", {}),
+        label_map=project.get_setting("label_map", {}) or {},
         order=project.get_setting("merge_order", list(MERGE_SOURCES)),
         lang=project.language,
     )
     try:
+        suggester = Suggester(**kwargs)
         if not project.label_names():  # a new project takes the suggester's labels
-            labels = Suggester(**kwargs).labels
-            ranked = sorted(labels, key=lambda lab: (
+            ranked = sorted(suggester.labels, key=lambda lab: (
                 PREFERRED_LABELS.index(lab) if lab in PREFERRED_LABELS else 99, lab))  # fmt: skip
-            project.ensure_labels(ranked)
-        return Suggester(**kwargs, label_set=set(project.label_names()))
+            project.ensure_labels(ranked)  # one call: one transaction, all or nothing
+        suggester.label_set = frozenset(project.label_names())
+        return suggester
     except PatternsError as exc:
         raise ProjectError(str(exc)) from exc
 
@@ -131,10 +159,19 @@ def suggest_pending(
     return done
 
 
+NO_MODEL_MESSAGE = "Suggestions from patterns and earlier decisions only (no model chosen)"
+
+
 class SuggestionService:
     """Suggestions for the window. Create it on the UI thread (cheap); call `load()`,
     `compute()` and `prefetch()` on a worker thread with its own Project connection;
-    `cached()` is fast and safe to call from the UI thread."""
+    `cached()` is fast and safe to call from the UI thread.
+
+    `state`: "loading" (until `load()`), "ready" (a model, or none chosen: `model` set to
+    "none" or ""), "no-model" (the model named or the default one is not there: `message`
+    names it and says how to add one; patterns and decisions still work) or "error" (the
+    project's suggestion settings cannot be used, e.g. its patterns file is missing:
+    nothing is computed, imported suggestions are still shown)."""
 
     def __init__(self, model=None, patterns=None, label_map=None, fingerprint=None):
         self.state = "loading"
@@ -167,12 +204,17 @@ class SuggestionService:
         if suggester.model_error:
             self.state, self.message = "no-model", suggester.model_error
         elif suggester.model_info is None:  # the project chose to run without a model
-            self.state = "ready"
-            self.message = "Suggestions from patterns and earlier decisions (no model chosen)"
+            self.state, self.message = "ready", NO_MODEL_MESSAGE
         else:
             info = suggester.model_info
             self.state = "ready"
             self.message = f"Suggestions ready ({info.name} {info.version})"
+
+    @property
+    def warnings(self) -> list[str]:
+        """Problems met while computing (patterns skipped for taking too long), one line
+        each; empty before `load()`."""
+        return self.suggester.warnings if self.suggester is not None else []
 
     def refresh_decisions(self, project: Project) -> None:
         """Bring the index of accepted mentions up to date, incrementally: only articles
@@ -196,57 +238,72 @@ class SuggestionService:
                 indexed[art.id] = (art.version, keys)
         self._decisions_sig = sig
 
-    def _finish(self, project: Project, article_id: int, machine: list[Span]) -> list[Span]:
-        imported = project.cached_suggestions(article_id, IMPORT_FINGERPRINT) or []
-        candidates = [*machine, *imported]
-        blocked = [s.span for s in project.spans(article_id)]
-        dismissed = project.dismissed(article_id)
-        if self.suggester is None:  # not loaded yet: no spaCy on this thread, no decisions
-            from .suggest.merge import DEFAULT_ORDER, group_by_source, merge
+    def _finish(self, project: Project, art, machine: list[Span]) -> list[Span]:
+        """Machine + imported + decisions, with the project's current label map, labels
+        and merge order (read now: a rename or a new map shows at once)."""
+        from .suggest.engine import finalize
+        from .suggest.merge import DEFAULT_ORDER
 
-            return merge(group_by_source(candidates), DEFAULT_ORDER, blocked=blocked,
-                         dismissed=dismissed)  # fmt: skip
-        art = project.article(article_id)
-        return self.suggester.finalize(art.text, candidates, self._decisions, blocked=blocked,
-                                       dismissed=dismissed)  # fmt: skip
+        imported = project.cached_suggestions(art.id, IMPORT_FINGERPRINT) or []
+        order = project.get_setting("merge_order") or (
+            self.suggester.order if self.suggester is not None else DEFAULT_ORDER
+        )
+        return finalize(
+            art.text,
+            [*machine, *imported],
+            self._decisions if self.suggester is not None else None,  # none before load()
+            blocked=[s.span for s in project.spans(art.id)],
+            dismissed=project.dismissed(art.id),
+            order=tuple(order),
+            label_map=project.get_setting("label_map", {}) or {},
+            label_set=set(project.label_names()),
+        )
+
+    def _computable(self) -> bool:
+        """True when a cache miss can be computed (after `load()`, unless it failed)."""
+        return not (self.state == "error" and self.suggester is None)
 
     def cached(self, project: Project, article_id: int) -> list[Span] | None:
-        """Suggestions from the cache, or None when the machine ones must be computed."""
+        """Suggestions from the cache, or None when the machine ones must be computed
+        (`compute()`). Accepted articles: [] (they show their stored spans only)."""
+        art = project.article(article_id)
+        if art.status == "accepted":
+            return []
         machine = (
             project.cached_suggestions(article_id, self.fingerprint) if self.fingerprint else None
         )
         if machine is None:
-            if self.state in ("no-model", "error"):
-                machine = []
-            elif project.article(article_id).status != "pending":
-                machine = []  # decided articles aren't suggested for
-            else:
+            if self._computable():
                 return None
-        return self._finish(project, article_id, machine)
+            machine = []  # nothing can be computed: imported suggestions only
+        return self._finish(project, art, machine)
 
     def has_machine(self, project: Project, article_id: int) -> bool:
         """True when nothing would have to be computed for this article (cheap)."""
-        if self.fingerprint is None or self.state in ("no-model", "error"):
+        if self.fingerprint is None or not self._computable():
             return True
-        return project.has_cached_suggestions(article_id, self.fingerprint)
+        if project.has_cached_suggestions(article_id, self.fingerprint):
+            return True
+        return project.article(article_id).status == "accepted"
 
     def imported(self, project: Project, article_id: int) -> list[Span]:
         """What is certain without the model: suggestions that came with the import."""
         return project.cached_suggestions(article_id, IMPORT_FINGERPRINT) or []
 
     def compute(self, project: Project, article_id: int) -> list[Span]:
-        """Cached, or computed now and cached (needs `load()`)."""
+        """Cached, or computed now and cached (needs `load()`; before it, the imported
+        suggestions). Works without a model: patterns and decisions are computed then."""
         with self._lock:
             self.refresh_decisions(project)
             found = self.cached(project, article_id)
             if found is not None:
                 return found
-            if self.suggester is None:
-                return self.imported(project, article_id)
             art = project.article(article_id)
+            if self.suggester is None:  # not loaded yet
+                return self._finish(project, art, [])
             machine = next(self.suggester.suggest_docs([art.text], merged=False))
             project.cache_suggestions([(article_id, self.fingerprint, machine)])
-            return self._finish(project, article_id, machine)
+            return self._finish(project, art, machine)
 
     def prefetch(self, project: Project, article_ids: Sequence[int]) -> None:
         """Compute and cache the machine suggestions of several articles in one pipe."""
@@ -255,8 +312,8 @@ class SuggestionService:
         with self._lock:
             todo = [
                 a for a in project.articles_by_id(article_ids)
-                if a.status == "pending"
-                and project.cached_suggestions(a.id, self.fingerprint) is None
+                if a.status != "accepted"
+                and not project.has_cached_suggestions(a.id, self.fingerprint)
             ]  # fmt: skip
             if not todo:
                 return

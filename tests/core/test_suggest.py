@@ -150,24 +150,33 @@ def test_ner_pipes_keeps_the_tok2vec_ner_listens_to():
 
 
 @needs_fashion
-def test_patterns_equal_spacys_entity_ruler_on_all_fashion_texts():
+def test_patterns_equal_spacys_entity_ruler_on_all_fashion_texts(tmp_path):
     texts = fashion_texts()
     assert len(texts) == 1235
+    # The fashion patterns and a REGEX one (rewritten into a time-limited extension).
+    patterns = tmp_path / "fashion.jsonl"
+    patterns.write_text(
+        FASHION_PATTERNS.read_text(encoding="utf-8").rstrip("\n") + "\n"
+        '{"label": "FASHION_BRAND", "pattern": [{"LOWER": {"REGEX": "^(zara|h&m|uniqlo)$"}}]}\n',
+        encoding="utf-8",
+    )
     # The reference, built independently: a stand-alone EntityRuler on a blank pipeline.
     ref_nlp = spacy.blank("en")
     ruler = ref_nlp.add_pipe("entity_ruler")
-    with FASHION_PATTERNS.open(encoding="utf-8") as fh:
+    with patterns.open(encoding="utf-8") as fh:
         ruler.add_patterns([json.loads(line) for line in fh if line.strip()])
     expected = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in ref_nlp.pipe(texts)]
 
-    matcher = load_patterns(FASHION_PATTERNS)
+    matcher = load_patterns(patterns)
+    assert '"REGEX":' not in json.dumps(matcher._entries)  # rewritten
     got = [triples(spans) for spans in matcher.pipe(texts)]
     assert got == expected
-    assert sum(map(len, got)) >= 150  # 196 matches in 140 comments
+    assert sum(map(len, got)) >= 150  # 196 matches in 140 comments, more with the REGEX
     assert matcher.labels == ("FASHION_BRAND",)
+    assert not matcher.warnings()
 
     # The same through the engine, without a model.
-    engine = Suggester(model=None, patterns_path=FASHION_PATTERNS)
+    engine = Suggester(model=None, patterns_path=patterns)
     assert engine.state == "disabled"
     assert [triples(s) for s in engine.suggest_docs(texts)] == expected
 
@@ -289,14 +298,18 @@ def test_label_map_then_label_set():
 
 
 @needs_seed
-def test_engine_applies_label_map_and_set(suggester, seed_out):
+def test_engine_applies_label_map_and_set_when_finalizing(suggester, seed_out):
     engine = Suggester(
         model=suggester.model_name,
         label_map={"LOC": "GPE"},
         label_set={"PERSON", "ORG", "GPE"},
     )
     texts = seed_texts()
-    for spans, raw in zip(engine.suggest_docs(texts), seed_out, strict=True):
+    machine = list(engine.suggest_docs(texts))
+    assert machine == seed_out  # machine spans keep the model's own labels: cacheable
+    assert engine.fingerprint == suggester.fingerprint
+    for text, spans, raw in zip(texts, machine, seed_out, strict=True):
+        spans = engine.finalize(text, spans)
         assert {s.label for s in spans} <= {"PERSON", "ORG", "GPE"}
         expected = [
             (s.start, s.end, "GPE" if s.label == "LOC" else s.label)
@@ -305,7 +318,7 @@ def test_engine_applies_label_map_and_set(suggester, seed_out):
         ]
         assert triples(spans) == expected
     river = find(texts[0], "the Dnipro River")
-    got = {(s.start, s.end): s.label for s in next(engine.suggest_docs([texts[0]]))}
+    got = {(s.start, s.end): s.label for s in engine.suggest(texts[0])}
     assert got[river] == "GPE"  # the model says LOC
     assert set(engine.labels) == {"PERSON", "ORG", "GPE"}
 
@@ -434,16 +447,15 @@ def test_fingerprint_changes_with_each_input_and_never_loads(tmp_path, monkeypat
         Suggester(model="auto", patterns_path=patterns, label_map={"LOC": "GPE"}).fingerprint
         == base
     )
+    # The label map and set are applied when finalizing: they never invalidate the cache.
+    assert fp(label_map={}) == fp(label_map={"LOC": "FAC"}) == base
+    assert fp(label_set={"PERSON"}) == fp(label_set={"PERSON", "ORG"}) == base
     variants = {
         "no patterns": fp(patterns_path=None),
-        "no label map": fp(label_map={}),
-        "other label map": fp(label_map={"LOC": "FAC"}),
-        "label set": fp(label_set={"PERSON"}),
-        "other label set": fp(label_set={"PERSON", "ORG"}),
         "order": fp(order=("model", "pattern", "decision")),
         "no model": fp(model=None),
+        "pieces": fp(piece_chars=50_000),
     }
-    assert fp(label_set={"ORG", "PERSON"}) == variants["other label set"]  # a set: order-free
     with patterns.open("a", encoding="utf-8") as fh:
         fh.write('{"label": "ORG", "pattern": "Reuters"}\n')
     variants["patterns edited"] = fp()
@@ -536,3 +548,182 @@ def test_pattern_matcher_without_patterns_is_empty(recwarn):
     assert matcher("Reuters said so.") == []
     assert list(matcher.pipe(["a", "b"])) == [[], []]
     assert not recwarn.list
+
+
+def test_worker_processes_fork_only_on_linux():
+    import multiprocessing
+
+    from annotator.core.suggest import use_fork
+
+    assert use_fork("darwin") is False
+    assert use_fork("win32") is False
+    assert use_fork("linux") is ("fork" in multiprocessing.get_all_start_methods())
+
+
+# --------------------------------------------------------------------------- regular expressions
+
+REGEX_PATTERNS = [
+    {"label": "NUM", "pattern": [{"TEXT": {"REGEX": r"^\d+([.,]\d+)?$"}}]},
+    {"label": "ORG", "pattern": [{"lower": {"REGEX": "^(nato|kremlin|reuters)$"}}]},
+    {"label": "SAID", "pattern": [{"ORTH": {"REGEX": "^[A-Z][a-z]+$"}, "OP": "+"},
+                                  {"NORM": {"REGEX": {"IN": ["^said$", "^says$"]}}}]},
+    {"label": "CAPS", "pattern": [{"SHAPE": {"REGEX": "^X+$"}},
+                                  {"TEXT": {"REGEX": {"NOT_IN": ["^the$", "^of$"]}},
+                                   "LOWER": {"NOT_IN": ["and"]}}]},
+    {"label": "UKR", "pattern": [{"NORM": {"REGEX": "^uk"}}, {"TEXT": {"REGEX": "ian$"},
+                                                                "OP": "?"}]},
+    {"label": "EMPTY", "pattern": [{"LEMMA": {"REGEX": "^$"}}, {"TEXT": "Says"}]},
+    {"label": "PUTIN", "pattern": [{"TEXT": "Vladimir"},
+                                   {"TEXT": {"REGEX": "^P", "NOT_IN": ["Peskov"]}}]},
+    {"label": "ORG", "pattern": "the Kremlin", "id": "kremlin"},
+    {"label": "DASH", "pattern": [{"TEXT": {"REGEX": "-"}, "OP": "{1,2}"}, {"IS_DIGIT": True}]},
+]  # fmt: skip
+
+
+def test_regex_patterns_match_exactly_like_spacys_entity_ruler(tmp_path):
+    texts = [
+        "NATO and the Kremlin said 12,5 things. Vladimir Putin, Vladimir Peskov: Ukrainian Uk.",
+        "Reuters says US OFFICIALS of the UN met -- 5 and - 7; Ukraine's Kyiv Says nothing.",
+        "Zelensky Says. Mr Smith said. THE END 3.14 2024",
+    ]
+    if SEED.is_dir():
+        texts += seed_texts()
+    path = tmp_path / "regex.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in REGEX_PATTERNS), encoding="utf-8")
+    ref_nlp = spacy.blank("en")
+    ref_nlp.add_pipe("entity_ruler").add_patterns(REGEX_PATTERNS)
+    expected = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in ref_nlp.pipe(texts)]
+    matcher = load_patterns(path)
+    assert '"regex":' not in json.dumps(matcher._entries).lower()  # every one rewritten
+    assert [triples(matcher(t)) for t in texts] == expected
+    assert {label for spans in expected for *_, label in spans} >= {
+        "NUM", "ORG", "SAID", "CAPS", "UKR", "PUTIN", "DASH", "EMPTY"}  # fmt: skip
+    assert not matcher.warnings()
+
+
+def test_a_regex_that_does_not_compile_names_its_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"label": "ORG", "pattern": "Reuters"}\n'
+                    '{"label": "X", "pattern": [{"TEXT": {"REGEX": "(unclosed"}}]}\n')  # fmt: skip
+    with pytest.raises(PatternsError) as info:
+        load_patterns(path)
+    assert str(info.value).startswith(f"{path}:2: ")
+
+
+BACKTRACKING = """
+import json, sys
+from annotator.core.suggest import Suggester
+
+texts = json.loads(sys.argv[2])
+engine = Suggester(model=None, patterns_path=sys.argv[1], regex_budget=0.3)
+out = [[[s.start, s.end, s.label] for s in spans] for spans in engine.suggest_docs(texts)]
+print(json.dumps({"spans": out, "warnings": engine.warnings}))
+"""
+
+
+def test_a_backtracking_regex_is_skipped_on_that_text_only(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "p.jsonl"
+    path.write_text(
+        '{"label": "ORG", "pattern": "Reuters"}\n'
+        '{"label": "X", "pattern": [{"TEXT": {"REGEX": "(a|aa)+$"}}]}\n'
+        '{"label": "Y", "pattern": [{"TEXT": {"REGEX": "(a+)+$"}}]}\n'
+        '{"label": "LONG", "pattern": [{"TEXT": "Reuters"}, {"TEXT": ":"}, {}]}\n'
+        '{"label": "CODE", "pattern": [{"LOWER": {"REGEX": "^k\\\\d+$"}}]}\n'
+    )
+    bad = "Reuters: " + "a" * 60 + "b and K12 here, aaa."
+    good = "Reuters: said aaa and k7."
+    texts = [bad, good, bad]
+    done = subprocess.run([sys.executable, "-c", BACKTRACKING, str(path), json.dumps(texts)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    # Without pattern 2 on the bad texts: what a ruler without it finds, exactly. (spaCy's
+    # own `re` would hang on that token with pattern 3 too: the reference sees a harmless
+    # token of the same length, which no REGEX pattern matches either.)
+    entries = [json.loads(x) for x in path.read_text().splitlines()]
+    ref = spacy.blank("en")
+    ref.add_pipe("entity_ruler").add_patterns([e for e in entries if e["label"] != "X"])
+    harmless = bad.replace("a" * 60 + "b", "c" * 61)
+    expected_bad = [[e.start_char, e.end_char, e.label_] for e in ref(harmless).ents]
+    full = spacy.blank("en")
+    full.add_pipe("entity_ruler").add_patterns(entries)
+    expected_good = [[e.start_char, e.end_char, e.label_] for e in full(good).ents]
+    assert result["spans"] == [expected_bad, expected_good, expected_bad]
+    assert {lab for *_, lab in expected_bad} == {"LONG", "CODE", "Y"}
+    assert {"X", "Y"} & {lab for *_, lab in expected_good}  # "aaa": where they can work
+    assert result["warnings"] == [
+        f"{path}:2: the pattern for X took longer than 0.3 s (a REGEX that backtracks) on 2 "
+        "articles; it was skipped there"
+    ]
+
+
+# --------------------------------------------------------------------------- long texts
+
+
+def _tokens(doc) -> list[tuple[int, str, str]]:
+    return [(t.idx, t.text, t.whitespace_) for t in doc]
+
+
+def test_pieces_tokenize_exactly_like_the_whole_text():
+    """A newline (with the whitespace around it) is always a token boundary of spaCy's
+    English tokenizer: cut there, the pieces give the whole text's tokens."""
+    import random
+
+    from annotator.core.suggest import make_doc, split_text
+
+    nlp = spacy.blank("en")
+    rng = random.Random(8)
+    words = ["Kyiv", "U.S.", "don't", ":)", "Mr.", "(NATO)", "e.g.", "'s", "5,000", "😀", "-",
+             "can't", "a.m.", "Putin's", '"', "...", "o.O", "<3", ":-)", "n't", "x"]  # fmt: skip
+    gaps = [" ", " ", " ", "  ", "\t", "\u00a0", "\u3000"]
+    breaks = ["\n", "\n\n", " \n", "\n ", "\r\n", " \n \n  ", "\u2028\n", "\n\u00a0", "\n\t"]
+    for _ in range(400):
+        paragraphs = [
+            "".join(rng.choice(words) + rng.choice(gaps) for _ in range(rng.randint(1, 12)))
+            for _ in range(rng.randint(2, 10))
+        ]
+        text = "".join(p + rng.choice(breaks) for p in paragraphs)
+        if rng.random() < 0.5:
+            text = rng.choice(breaks) + text.rstrip()
+        limit = max(map(len, paragraphs)) + 12  # a paragraph and its break always fit
+        pieces = split_text(text, limit)
+        assert "".join(p for _, p in pieces) == text
+        assert all(len(p) <= limit and text.startswith(p, off) for off, p in pieces)
+        assert all(p[:1] and not p[0].isspace() for _, p in pieces[1:])
+        doc = make_doc(nlp, text, limit)
+        assert doc.text == text
+        assert _tokens(doc) == _tokens(nlp.make_doc(text)), pieces
+
+
+def test_pieces_without_a_newline_are_cut_at_whitespace_or_where_they_must():
+    from annotator.core.suggest import split_text
+
+    text = "one two\tthree  four five six"
+    pieces = split_text(text, 10)
+    assert "".join(p for _, p in pieces) == text
+    assert [p for _, p in pieces] == ["one two\t", "three  ", "four five ", "six"]
+    assert [p for _, p in split_text("x" * 25, 10)] == ["x" * 10, "x" * 10, "x" * 5]
+    assert split_text("short", 10) == [(0, "short")]
+    assert split_text("", 10) == [(0, "")]
+
+
+def test_the_model_runs_on_pieces_and_spans_come_back_in_place(suggester):
+    texts = seed_texts() if SEED.is_dir() else ["Vladimir Putin met NATO leaders in Moscow."] * 30
+    text = "\n\n".join(texts)
+    engine = Suggester(model=suggester.model_name, piece_chars=3_000)
+    from annotator.core.suggest import split_text
+
+    pieces = split_text(text, 3_000)
+    assert len(pieces) > 3
+    expected = [
+        (off + s.start, off + s.end, s.label)
+        for off, piece in pieces
+        for s in next(suggester.suggest_docs([piece]))
+    ]
+    got = next(engine.suggest_docs([text, "Angela Merkel spoke."]))
+    assert triples(got) == expected
+    assert all(text[s.start : s.end].strip() == text[s.start : s.end] for s in got)
+    assert engine.fingerprint != suggester.fingerprint

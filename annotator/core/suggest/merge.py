@@ -14,9 +14,9 @@ The rule, applied greedily (a candidate is kept unless it overlaps one kept befo
 The result is sorted by start. Identical offsets from two sources collapse to the
 higher-ranked one.
 
-Labels are mapped and filtered separately, before merging, by :func:`apply_label_map`:
-first the map (e.g. ``LOC -> GPE``), then anything outside ``label_set`` is dropped
-(``None`` keeps every label).
+Labels are mapped and filtered separately, before merging, by :func:`relabel` (or
+:func:`apply_label_map`): first the map (e.g. ``LOC -> GPE``), then anything outside
+``label_set`` is dropped (``None`` keeps every label).
 """
 
 from __future__ import annotations
@@ -41,6 +41,36 @@ def apply_label_map(
     out: list[Span] = []
     for s in spans:
         label = label_map.get(s.label, s.label)
+        if label_set is not None and label not in label_set:
+            continue
+        out.append(s if label == s.label else Span(s.start, s.end, label, s.source))
+    return out
+
+
+# Sources whose labels are the model's or the patterns file's own names (not the project's).
+MACHINE_SOURCES = frozenset({"model", "pattern"})
+
+
+def relabel(
+    spans: Iterable[Span],
+    label_set: Collection[str] | None = None,
+    label_map: Mapping[str, str] | None = None,
+) -> list[Span]:
+    """The project's labels on candidates from any source.
+
+    Model and pattern spans carry the model's and the patterns' own label names: they go
+    through ``label_map``, then labels outside ``label_set`` are dropped. Other spans
+    (decisions, imported suggestions) carry project labels: one still in ``label_set`` is
+    kept as it is; one that is not (renamed since: the rename stored ``old -> new`` in the
+    map) is mapped, then dropped if still unknown. ``label_set=None`` keeps every label
+    (and maps only machine labels).
+    """
+    label_map = label_map or {}
+    out: list[Span] = []
+    for s in spans:
+        label = s.label
+        if s.source in MACHINE_SOURCES or (label_set is not None and label not in label_set):
+            label = label_map.get(label, label)
         if label_set is not None and label not in label_set:
             continue
         out.append(s if label == s.label else Span(s.start, s.end, label, s.source))

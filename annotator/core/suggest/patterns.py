@@ -12,17 +12,37 @@ Matching is done by spaCy's own ``entity_ruler`` component, with its default set
 pipeline of its own on ``spacy.blank(lang)``: so what this finds is by construction exactly
 what a stand-alone EntityRuler finds (longest match first, then the earliest; no overlaps),
 on the tokenization that export uses. It never sees, nor changes, the model's entities.
+
+**Regular expressions are time-limited.** A ``REGEX`` predicate can backtrack for ever
+(``(a|aa)+$`` on a long run of ``a``). Before the patterns reach the ruler, every ``REGEX``
+predicate on a string attribute (``TEXT``/``ORTH``, ``LOWER``, ``NORM``, ``SHAPE``,
+``PREFIX``, ``SUFFIX``, ...; also ``{"REGEX": {"IN": [...]}}`` and ``NOT_IN``) is replaced by
+a custom token extension whose getter runs the same search with the third-party ``regex``
+module (compatible with ``re``), which can stop a search after a timeout. Each of a
+pattern's regular expressions may spend :data:`REGEX_BUDGET` seconds per text in total
+(results are memoised per token string, so a well-behaved one costs less than spaCy's own
+predicate). When one runs out, every pattern using it is skipped *for that text* (the text
+is matched again without them, so the others match exactly as if those patterns were not
+in the file), and :attr:`PatternMatcher.skipped` counts it; :meth:`PatternMatcher.warnings`
+reports each such pattern once, with its line and the number of texts.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Iterable, Iterator
+import operator
+import time
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from annotator.core.records import Span
+from annotator.core.records import Span, check_label_name
+
+from .pieces import PIECE_CHARS, make_doc
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -47,6 +67,10 @@ def _check(entry: Any) -> str | None:
     label = entry.get("label")
     if not isinstance(label, str) or not label.strip():
         return "'label' must be a non-empty string"
+    try:
+        check_label_name(label)
+    except ValueError as exc:
+        return f"'label': {exc}"
     if "id" in entry and not isinstance(entry["id"], (str, int)):
         return "'id' must be a string"
     if "pattern" not in entry:
@@ -90,13 +114,170 @@ def read_patterns(path: str | Path) -> list[dict]:
     return patterns
 
 
+REGEX_BUDGET = 1.0  # seconds each regular expression may take on one text, in total
+
+# Attributes whose REGEX predicates are rewritten: spaCy searches the attribute's string,
+# `vocab.strings[get_token_attr_for_matcher(token, ATTR)]`, which these read directly.
+_STRING_ATTRS: dict[str, Callable[[Any], str]] = {
+    "ORTH": operator.attrgetter("text"),
+    "TEXT": operator.attrgetter("text"),
+    "LOWER": operator.attrgetter("lower_"),
+    "NORM": operator.attrgetter("norm_"),
+    "SHAPE": operator.attrgetter("shape_"),
+    "PREFIX": operator.attrgetter("prefix_"),
+    "SUFFIX": operator.attrgetter("suffix_"),
+    "LEMMA": operator.attrgetter("lemma_"),
+    "POS": operator.attrgetter("pos_"),
+    "TAG": operator.attrgetter("tag_"),
+    "DEP": operator.attrgetter("dep_"),
+    "ENT_TYPE": operator.attrgetter("ent_type_"),
+    "ENT_ID": operator.attrgetter("ent_id_"),
+    "ENT_KB_ID": operator.attrgetter("ent_kb_id_"),
+    "MORPH": lambda token: str(token.morph),
+}
+_MEMO_LIMIT = 100_000  # token strings remembered per regular expression
+_names = itertools.count()
+
+
+class _Clock:
+    """Time spent per extension on the current text, and the extensions out of time."""
+
+    def __init__(self, budget: float) -> None:
+        self.budget = budget
+        self.spent: dict[str, float] = {}
+        self.failed: set[str] = set()
+
+    def start(self) -> None:
+        self.spent.clear()
+        self.failed.clear()
+
+
+def _regex_getter(read, regexes: tuple, negate: bool, name: str, clock: _Clock):
+    """The getter of one rewritten REGEX predicate: True where spaCy's predicate is true."""
+    memo: dict[str, bool] = {}
+    perf_counter = time.perf_counter
+
+    def get(token) -> bool:
+        if name in clock.failed:
+            return False
+        value = read(token)
+        hit = memo.get(value)
+        if hit is not None:
+            return hit
+        spent = clock.spent.get(name, 0.0)
+        t0 = perf_counter()
+        found = False
+        try:
+            for rx in regexes:
+                left = clock.budget - spent - (perf_counter() - t0)
+                if rx.search(value, timeout=max(left, 0.001)) is not None:
+                    found = True
+                    break
+        except TimeoutError:
+            clock.failed.add(name)
+            return False
+        spent += perf_counter() - t0
+        clock.spent[name] = spent
+        if spent > clock.budget:
+            clock.failed.add(name)
+        hit = found != negate
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[value] = hit
+        return hit
+
+    return get
+
+
+class _Rewriter:
+    """Replaces REGEX predicates by time-limited token extensions (see the module doc)."""
+
+    def __init__(self, clock: _Clock) -> None:
+        self.clock = clock
+        self.names: dict[tuple, str] = {}  # (attr, op, regexes) -> extension name
+        self.users: dict[str, set[int]] = {}  # extension name -> pattern indices
+
+    def extension(self, attr: str, op: str, sources: tuple[str, ...], index: int) -> str:
+        import regex
+        from spacy.tokens import Token
+
+        key = (attr, op, sources)
+        name = self.names.get(key)
+        if name is None:
+            compiled = tuple(regex.compile(src) for src in sources)
+            name = f"annotator_regex_{next(_names)}"
+            getter = _regex_getter(_STRING_ATTRS[attr], compiled, op == "NOT_IN", name,
+                                   self.clock)  # fmt: skip
+            Token.set_extension(name, getter=getter)
+            self.names[key] = name
+        self.users.setdefault(name, set()).add(index)
+        return name
+
+    def token(self, spec: Any, index: int) -> Any:
+        if not isinstance(spec, dict):
+            return spec
+        out: dict = {}
+        added: list[str] = []
+        for key, value in spec.items():
+            attr = key.upper() if isinstance(key, str) else None
+            if attr not in _STRING_ATTRS or not isinstance(value, dict):
+                out[key] = value
+                continue
+            rest: dict = {}
+            for op, arg in value.items():
+                if not (isinstance(op, str) and op.upper() == "REGEX"):
+                    rest[op] = arg
+                elif isinstance(arg, str):
+                    added.append(self.extension(attr, "SEARCH", (arg,), index))
+                elif isinstance(arg, dict):
+                    inner: dict = {}
+                    for sub, items in arg.items():
+                        kind = sub.upper() if isinstance(sub, str) else None
+                        if (kind in ("IN", "NOT_IN") and isinstance(items, list)
+                                and all(isinstance(x, str) for x in items)):  # fmt: skip
+                            added.append(self.extension(attr, kind, tuple(items), index))
+                        else:  # other operators inside REGEX never run a search
+                            inner[sub] = items
+                    if inner:
+                        rest[op] = inner
+                else:
+                    rest[op] = arg
+            if rest:
+                out[key] = rest
+        if added:
+            underscore_key = next((k for k in out if k == "_"), "_")
+            underscore = dict(out.get(underscore_key) or {})
+            for name in added:
+                underscore[name] = {"==": True}
+            out[underscore_key] = underscore
+        return out
+
+    def entry(self, pattern: dict, index: int) -> dict:
+        entry = {k: pattern[k] for k in ("label", "pattern", "id") if k in pattern}
+        if isinstance(entry["pattern"], list):
+            entry["pattern"] = [self.token(spec, index) for spec in entry["pattern"]]
+        return entry
+
+
+def _remove_extensions(names: list[str]) -> None:
+    from spacy.tokens import Token
+
+    for name in names:
+        if Token.has_extension(name):
+            Token.remove_extension(name)
+
+
 def _ruler_entries(patterns: Iterable[dict]) -> list[dict]:
     keys = ("label", "pattern", "id")
     return [{k: p[k] for k in keys if k in p} for p in patterns]
 
 
 class PatternMatcher:
-    """Finds pattern matches with spaCy's EntityRuler on a blank pipeline of its own."""
+    """Finds pattern matches with spaCy's EntityRuler on a blank pipeline of its own.
+
+    ``budget``: seconds each regular expression may take on one text (see the module doc).
+    Not thread-safe (the time budget is per instance): use one per thread.
+    """
 
     def __init__(
         self,
@@ -104,17 +285,33 @@ class PatternMatcher:
         *,
         lang: str = "en",
         source_name: str = "<patterns>",
+        budget: float = REGEX_BUDGET,
+        piece_chars: int = PIECE_CHARS,
     ) -> None:
         import spacy
 
         self.patterns = list(patterns)
+        self.source_name = source_name
+        self.piece_chars = piece_chars
+        self.skipped: Counter[int] = Counter()  # pattern index -> texts it was skipped on
+        self._clock = _Clock(budget)
+        self._rewriter = _Rewriter(self._clock)
         self.nlp: Language = spacy.blank(lang)
+        try:
+            self._entries = [self._rewriter.entry(p, i) for i, p in enumerate(self.patterns)]
+        except Exception as exc:  # regex.error: a regular expression that does not compile
+            self._locate_error(lang, source_name)
+            raise PatternsError(f"{source_name}: {exc}") from exc
+        finally:
+            names = list(self._rewriter.users)
+            weakref.finalize(self, _remove_extensions, names)
         ruler = self.nlp.add_pipe("entity_ruler")
         try:
-            ruler.add_patterns(_ruler_entries(self.patterns))
+            ruler.add_patterns(self._entries)
         except Exception:
             self._locate_error(lang, source_name)
             raise
+        self._rulers: dict[frozenset[int], Any] = {frozenset(): ruler}
         self.labels: tuple[str, ...] = tuple(ruler.labels)
         # An empty ruler warns (W036) on every doc; with no patterns, only tokenize.
         self._empty = not self.patterns
@@ -127,16 +324,41 @@ class PatternMatcher:
         for p in self.patterns:
             try:
                 probe.add_patterns(_ruler_entries([p]))
+                if isinstance(p["pattern"], list):
+                    _Rewriter(_Clock(0.0)).entry(p, 0)
             except Exception as exc:
                 line = p.get("_line", "?")
                 raise PatternsError(f"{source_name}:{line}: spaCy rejects it: {exc}") from exc
 
     @classmethod
-    def from_file(cls, path: str | Path, *, lang: str = "en") -> PatternMatcher:
-        return cls(read_patterns(path), lang=lang, source_name=str(path))
+    def from_file(cls, path: str | Path, *, lang: str = "en", **kwargs) -> PatternMatcher:
+        return cls(read_patterns(path), lang=lang, source_name=str(path), **kwargs)
 
     def __len__(self) -> int:
         return len(self.patterns)
+
+    @property
+    def budget(self) -> float:
+        return self._clock.budget
+
+    def _ruler(self, excluded: frozenset[int]):
+        """An EntityRuler with every pattern but ``excluded`` (made once per set)."""
+        ruler = self._rulers.get(excluded)
+        if ruler is None:
+            import spacy
+
+            if len(self._rulers) > 32:  # each distinct set of skipped patterns: rare
+                self._rulers = {frozenset(): self._rulers[frozenset()]}
+            nlp = spacy.blank(self.nlp.lang, vocab=self.nlp.vocab)
+            ruler = nlp.add_pipe("entity_ruler")
+            ruler.add_patterns([e for i, e in enumerate(self._entries) if i not in excluded])
+            self._rulers[excluded] = ruler
+        return ruler
+
+    def _out_of_time(self) -> set[int]:
+        """Patterns using a regular expression that ran out of time on this text."""
+        users = self._rewriter.users
+        return {i for name in self._clock.failed for i in users.get(name, ())}
 
     @staticmethod
     def spans_of(doc: Doc) -> list[Span]:
@@ -144,19 +366,45 @@ class PatternMatcher:
         return [Span(e.start_char, e.end_char, e.label_, SOURCE) for e in doc.ents]
 
     def doc(self, text: str) -> Doc:
-        """Tokenize ``text`` with the blank tokenizer and run the ruler on it."""
-        return self.nlp.make_doc(text) if self._empty else self.nlp(text)
+        """Tokenize ``text`` with the blank tokenizer (in pieces when it is long) and run
+        the ruler on it; patterns out of time are skipped (see the module doc)."""
+        doc = make_doc(self.nlp, text, self.piece_chars)
+        if self._empty:
+            return doc
+        self._clock.start()
+        excluded: frozenset[int] = frozenset()
+        while True:
+            if len(excluded) == len(self.patterns):
+                doc.set_ents([], default="missing")
+                break
+            self._ruler(excluded)(doc)
+            late = self._out_of_time() - excluded
+            if not late:
+                break
+            excluded |= late
+            doc.set_ents([], default="missing")
+        for i in excluded:
+            self.skipped[i] += 1
+        return doc
 
     def __call__(self, text: str) -> list[Span]:
         return self.spans_of(self.doc(text))
 
     def pipe(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[Span]]:
-        if self._empty:
-            for _ in texts:
-                yield []
-            return
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
-            yield self.spans_of(doc)
+        for text in texts:
+            yield [] if self._empty else self(text)
+
+    def warnings(self) -> list[str]:
+        """One message per pattern skipped on some text: its line, and on how many texts."""
+        out = []
+        for i, n in sorted(self.skipped.items()):
+            p = self.patterns[i]
+            out.append(
+                f"{self.source_name}:{p.get('_line', '?')}: the pattern for {p['label']} took "
+                f"longer than {self.budget:g} s (a REGEX that backtracks) on {n} "
+                f"article{'s' if n != 1 else ''}; it was skipped there"
+            )
+        return out
 
 
 def load_patterns(path: str | Path, *, lang: str = "en") -> PatternMatcher:

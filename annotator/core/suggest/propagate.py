@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from annotator.core.records import Span
 
 from .merge import Dismissed, is_dismissed
+from .pieces import make_doc
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -62,7 +63,7 @@ class DecisionIndex:
         return index
 
     def _keys(self, text: str, spans: Iterable[Span]) -> Iterator[tuple[Key, str]]:
-        doc = self.nlp.make_doc(text)
+        doc = make_doc(self.nlp, text)  # in pieces when longer than spaCy's max_length
         for s in spans:
             span = doc.char_span(s.start, s.end)
             if span is None or len(span) == 0:
@@ -126,7 +127,7 @@ class DecisionIndex:
         """Every occurrence of an accepted sequence, minus ``dismissed``, sorted by start."""
         if not self._counts:
             return []
-        doc = self.nlp.make_doc(text_or_doc) if isinstance(text_or_doc, str) else text_or_doc
+        doc = make_doc(self.nlp, text_or_doc) if isinstance(text_or_doc, str) else text_or_doc
         labels = self.labels
         first = self._lengths_by_first()
         words = [t.text for t in doc]

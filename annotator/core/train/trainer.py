@@ -22,6 +22,7 @@ from .scoring import score_spans
 
 MIN_TRAIN, MIN_DEV = 5, 2  # accepted articles needed in each set to train at all
 REHEARSE_MAX = 500  # pending texts the base model annotates for rehearsal
+BATCH_WORDS = (400.0, 2000.0)  # words per batch, compounding from the first to the second
 
 
 @dataclass
@@ -172,7 +173,8 @@ def train_ner(project, options: TrainOptions | None = None,
                 for p in predict(base_nlp, ts)], texts)  # fmt: skip
         optimizer = nlp.resume_training()
     batcher = registry.batchers.get("spacy.batch_by_words.v1")(
-        size=registry.schedules.get("compounding.v1")(100.0, 1000.0, 1.001), tolerance=0.2,
+        size=registry.schedules.get("compounding.v1")(BATCH_WORDS[0], BATCH_WORDS[1], 1.001),
+        tolerance=0.2,
         discard_oversize=False,
     )
     steps_per_epoch = max(1, sum(1 for _ in batcher(train)))
