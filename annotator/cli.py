@@ -129,7 +129,7 @@ def export_cmd(
     with open_project(db, must_exist=True) as project:
         suggestions = None
         if "pending" in statuses:  # pending articles go out with their current suggestions
-            from annotator.core.suggesting import SuggestionService
+            from annotator.core.suggest.service import SuggestionService
 
             service = SuggestionService.from_project(project)
             service.load(project)
@@ -269,7 +269,7 @@ def suggest_cmd(
     ] = None,
 ) -> None:
     """Compute and cache suggestions for every pending article."""
-    from annotator.core.suggesting import configure_suggester, suggest_pending
+    from annotator.core.suggest.service import configure_suggester, suggest_pending
 
     with open_project(db, must_exist=True) as project:
         suggester = configure_suggester(

@@ -172,7 +172,7 @@ def step_import(st: State) -> str:
 
 def step_suggest(st: State) -> str:
     from annotator.core.project import Project
-    from annotator.core.suggesting import configure_suggester, suggest_pending
+    from annotator.core.suggest.service import configure_suggester, suggest_pending
 
     (db,) = st.need("db")
     with Project(db) as project:
@@ -192,7 +192,7 @@ def step_suggest(st: State) -> str:
 def step_accept(st: State) -> str:
     from annotator.core.annotation import accept_edit, shown_spans
     from annotator.core.project import Project
-    from annotator.core.suggesting import SuggestionService
+    from annotator.core.suggest.service import SuggestionService
 
     db, _ = st.need("db", "suggested")
     with Project(db) as project:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from annotator.core.formats import read_file  # noqa: E402
 from annotator.core.project import Project  # noqa: E402
 from annotator.core.records import ArticleRecord, Span  # noqa: E402
-from annotator.core.suggesting import SuggestionService  # noqa: E402
+from annotator.core.suggest.service import SuggestionService  # noqa: E402
 
 
 def corrections(shown: list[Span], gold: list[Span]) -> int:

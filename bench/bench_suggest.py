@@ -44,7 +44,7 @@ def main() -> None:
     from annotator.core.project import Project
     from annotator.core.records import ArticleRecord
     from annotator.core.suggest import load_ner
-    from annotator.core.suggesting import configure_suggester, suggest_pending
+    from annotator.core.suggest.service import configure_suggester, suggest_pending
 
     texts = make_texts(args.articles)
     nlp = load_ner(None)

@@ -32,7 +32,8 @@ from annotator.core.records import Span
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE = "Suggestions are unavailable in this build (annotator.core.suggesting is missing)"
+UNAVAILABLE = ("Suggestions are unavailable in this build "
+               "(annotator.core.suggest.service is missing)")
 LOADING = "Loading the suggestion model…"
 WORKER_START_DELAY_MS = 150  # after the window's first paint
 
@@ -43,7 +44,7 @@ _generations = itertools.count(1)
 def service_class():
     """The SuggestionService class, or None when the core doesn't provide it."""
     try:
-        from annotator.core.suggesting import SuggestionService
+        from annotator.core.suggest.service import SuggestionService
     except ImportError:
         return None
     return SuggestionService

@@ -53,7 +53,7 @@ def test_scoring_by_hand():
 
 
 def test_a_trained_model_is_registered_and_used_for_suggestions(tmp_path):
-    from annotator.core.suggesting import SuggestionService
+    from annotator.core.suggest.service import SuggestionService
 
     p = make_project(tmp_path / "news.annotator.db")
     result = train_ner(p, TrainOptions(base="blank", max_epochs=6))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from annotator.core.project import Project
 from annotator.core.records import ArticleRecord
-from annotator.core.suggesting import SuggestionService
+from annotator.core.suggest.service import SuggestionService
 
 GATE_TIMEOUT = 15.0  # a gate nobody opens lets the worker go after this, so no thread hangs
 

@@ -127,7 +127,7 @@ EXIT_SCRIPT = textwrap.dedent(r"""
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, sys.argv[2])
     app = QApplication([])
-    from annotator.core.suggesting import SuggestionService
+    from annotator.core.suggest.service import SuggestionService
     from annotator.gui.main_window import MainWindow
     from annotator.gui.settings import AppSettings
 

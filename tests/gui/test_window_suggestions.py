@@ -8,7 +8,7 @@ from suggest_helpers import LoadGate, SlowCompute, make_project, shown, stored, 
 
 from annotator.core.project import Project
 from annotator.core.records import Span
-from annotator.core.suggesting import SuggestionService
+from annotator.core.suggest.service import SuggestionService
 from annotator.gui import dialogs
 from annotator.gui.suggestion_display import CHANGED, LOADING_NOTE, WAITING_NOTE
 

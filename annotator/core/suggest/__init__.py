@@ -1,4 +1,5 @@
-"""Suggestions: spans pre-highlighted for the annotator (Qt-free, database-free).
+"""Suggestions: spans pre-highlighted for the annotator (Qt-free; only `service` touches
+the project file).
 
 - :mod:`.models`    find and load a spaCy pipeline, NER only
 - :mod:`.patterns`  pattern rules (EntityRuler JSONL), matched by spaCy's EntityRuler
@@ -7,6 +8,8 @@
 - :mod:`.align`     snapping to the export tokenizer's token boundaries
 - :mod:`.pieces`    long texts in pieces (spaCy's max_length), tokenized like the whole
 - :mod:`.engine`    :class:`Suggester` (model + patterns, cacheable) and :func:`finalize`
+- :mod:`.service`   a project's Suggester from its settings, `suggest_pending`, and the
+                    window's SuggestionService
 """
 
 from .align import align_spans, snap_to_tokens

@@ -172,8 +172,11 @@ def train_ner(project, options: TrainOptions | None = None,
                 [Span(a, b, lab, "model") for a, b, lab in sorted(mapped(p, label_map, labels))]
                 for p in predict(base_nlp, ts)], texts)  # fmt: skip
         optimizer = nlp.resume_training()
+    # Small projects get small batches (enough updates per epoch), large ones larger ones.
+    words = sum(len(eg.reference) for eg in train)
+    start = min(BATCH_WORDS[0], max(50.0, words / 20))
     batcher = registry.batchers.get("spacy.batch_by_words.v1")(
-        size=registry.schedules.get("compounding.v1")(BATCH_WORDS[0], BATCH_WORDS[1], 1.001),
+        size=registry.schedules.get("compounding.v1")(start, BATCH_WORDS[1], 1.001),
         tolerance=0.2,
         discard_oversize=False,
     )

@@ -24,8 +24,8 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from .project import Project, ProjectError
-from .records import Span, check_label_name
+from ..project import Project, ProjectError
+from ..records import Span, check_label_name
 
 # The order new projects get the model's labels in: the most used first (keys 1-9, 0).
 PREFERRED_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "DATE",
@@ -75,7 +75,7 @@ def configure_suggester(
 ):
     """A Suggester for the project; arguments given here become the project's settings.
     `label_map` is merged into the project's map (see `merge_label_map`)."""
-    from .suggest import PatternsError, Suggester
+    from . import PatternsError, Suggester
 
     if model is not None:
         project.set_setting("model", model)
@@ -241,8 +241,8 @@ class SuggestionService:
     def _finish(self, project: Project, art, machine: list[Span]) -> list[Span]:
         """Machine + imported + decisions, with the project's current label map, labels
         and merge order (read now: a rename or a new map shows at once)."""
-        from .suggest.engine import finalize
-        from .suggest.merge import DEFAULT_ORDER
+        from .engine import finalize
+        from .merge import DEFAULT_ORDER
 
         imported = project.cached_suggestions(art.id, IMPORT_FINGERPRINT) or []
         order = project.get_setting("merge_order") or (

@@ -12,7 +12,7 @@ from annotator.cli import app
 from annotator.core.annotation import AddSpan, RemoveSpan, accept_edit, shown_spans
 from annotator.core.project import Project
 from annotator.core.records import ArticleRecord, Span
-from annotator.core.suggesting import SuggestionService, configure_suggester, suggest_pending
+from annotator.core.suggest.service import SuggestionService, configure_suggester, suggest_pending
 
 runner = CliRunner()
 
@@ -353,7 +353,7 @@ def test_suggest_workers_must_be_at_least_one(tmp_path):
 SEED_THEN_CRASH = """
 import os, sys
 from annotator.core.project import Project
-from annotator.core.suggesting import configure_suggester
+from annotator.core.suggest.service import configure_suggester
 
 project = Project(sys.argv[1])
 inserted = 0
@@ -396,7 +396,7 @@ BACKTRACKING_PATTERNS = (
 WINDOW = """
 import json, sys
 from annotator.core.project import Project
-from annotator.core.suggesting import SuggestionService
+from annotator.core.suggest.service import SuggestionService
 
 with Project(sys.argv[1]) as p:
     svc = SuggestionService.from_project(p)
