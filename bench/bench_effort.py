@@ -66,8 +66,7 @@ def replay(gold, folder: Path, name: str, *, model, patterns, decisions: bool, e
     if patterns:
         project.set_setting("patterns", str(patterns))
     if not decisions:
-        project.set_setting("merge_order", ["pattern", "model", "decision"])
-        project.set_setting("propagation", False)
+        project.set_setting("propagation_precision", None)
     ids = project.add_records([ArticleRecord(text=t) for t, _ in gold]).ids
     service = SuggestionService.from_project(project)
     service.load(project)
@@ -75,8 +74,6 @@ def replay(gold, folder: Path, name: str, *, model, patterns, decisions: bool, e
     t0 = time.perf_counter()
     for n, (aid, (_, spans)) in enumerate(zip(ids, gold, strict=True), 1):
         shown = service.compute(project, aid)
-        if not decisions:
-            shown = [s for s in shown if s.source != "decision"]
         per_text.append(corrections(shown, spans))
         project.set_status(aid, "accepted", confirm=spans)
         if every and n % every == 0 and n < len(gold):

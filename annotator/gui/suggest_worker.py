@@ -125,7 +125,7 @@ class SuggestJob:
                 return
             service = cls.from_project(project)
             try:
-                service.load(project)
+                service.load(project, should_stop=lambda: self.stopped)
             except Exception as exc:  # a broken model must not take the window down
                 log.exception("loading the suggestion model failed")
                 self._emit("state", ("error", f"Suggestions failed to load: {exc}"))

@@ -128,8 +128,13 @@ def finalize(
     order: Sequence[str] = DEFAULT_ORDER,
     label_map: Mapping[str, str] | None = None,
     label_set: Collection[str] | None = None,
+    min_precision: float | None = 0.0,
 ) -> list[Span]:
     """The suggestions to show for one article (non-overlapping, sorted by start).
+
+    ``min_precision``: decisions are propagated only for sequences accepted at least that
+    share of the times they occur in accepted articles (:class:`DecisionIndex`); ``None``
+    propagates nothing.
 
     ``machine_spans`` come from :meth:`Suggester.suggest_docs` (fresh or cached), possibly
     with other candidates (imported suggestions, source ``"import"``). Labels go through
@@ -138,8 +143,9 @@ def finalize(
     ``label_set`` and are mapped only when not (a label renamed since). ``None``: all kept.
     """
     candidates = group_by_source(relabel(machine_spans, label_set, label_map))
-    if decisions is not None and len(decisions):
-        candidates["decision"] = relabel(decisions.find(text), label_set, label_map)
+    if decisions is not None and len(decisions) and min_precision is not None:
+        found = decisions.find(text, min_precision=min_precision)
+        candidates["decision"] = relabel(found, label_set, label_map)
     return merge(candidates, order, blocked=blocked, dismissed=dismissed)
 
 

@@ -10,14 +10,23 @@ Each occurrence of a key's token sequence in another text is suggested with sour
 Occurrences may overlap (``Vladimir Putin`` and ``Putin`` both accepted): all are returned
 and :func:`~annotator.core.suggest.merge.merge` keeps the longer one.
 
+Precision: a sequence is suggested only where it has earned it. For each key, the index
+counts how often its token sequence occurs in the accepted articles (``seen``) and how often
+it was accepted there as a span with its label; ``find(min_precision=p)`` leaves out keys
+whose ratio is below ``p`` ("May" accepted as a PERSON once but seen forty times as the
+month is not propagated). Occurrence counts are kept per key that was ever asked for, and
+updated as articles come and go.
+
 The index is incremental: :meth:`DecisionIndex.add` an article when it is accepted,
-:meth:`DecisionIndex.remove` it (with the spans it had) when that is undone or re-edited.
+:meth:`DecisionIndex.remove_article` it when that is undone or re-edited.
 """
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import count
 from typing import TYPE_CHECKING
 
 from annotator.core.records import Span
@@ -47,6 +56,12 @@ class DecisionIndex:
         self._labels: dict[Key, str] | None = None
         self._first: dict[str, set[int]] | None = None  # first token -> key lengths
         self.skipped = 0
+        # Accepted articles' words, for counting where a key occurs (precision).
+        self._docs: dict[int, tuple[str, ...]] = {}
+        self._doc_keys: dict[int, list[tuple[Key, str]]] = {}
+        self._by_word: dict[str, set[int]] = {}  # word -> articles holding it
+        self._seen: dict[Key, int] = {}  # occurrences in accepted articles, of keys asked for
+        self._auto_ids = count(-1, -1)
 
     @classmethod
     def from_pairs(
@@ -63,7 +78,10 @@ class DecisionIndex:
         return index
 
     def _keys(self, text: str, spans: Iterable[Span]) -> Iterator[tuple[Key, str]]:
-        doc = make_doc(self.nlp, text)  # in pieces when longer than spaCy's max_length
+        # in pieces when longer than spaCy's max_length
+        yield from self._keys_in(make_doc(self.nlp, text), spans)
+
+    def _keys_in(self, doc: Doc, spans: Iterable[Span]) -> Iterator[tuple[Key, str]]:
         for s in spans:
             span = doc.char_span(s.start, s.end)
             if span is None or len(span) == 0:
@@ -75,8 +93,53 @@ class DecisionIndex:
         """The (token sequence, label) entries that :meth:`add` would make."""
         return list(self._keys(text, spans))
 
-    def add(self, text: str, spans: Iterable[Span]) -> None:
-        self.add_keys(self._keys(text, spans))
+    def add(self, text: str, spans: Iterable[Span], article_id: int | None = None) -> None:
+        """Index an accepted article: its spans' keys, and its words for occurrence counts.
+        Adding an `article_id` again replaces what it had."""
+        if article_id is None:
+            article_id = next(self._auto_ids)
+        self.remove_article(article_id)
+        doc = make_doc(self.nlp, text)
+        words = tuple(sys.intern(t.text) for t in doc)
+        keys = list(self._keys_in(doc, spans))
+        self.add_keys(keys)
+        self._docs[article_id], self._doc_keys[article_id] = words, keys
+        for word in set(words):
+            self._by_word.setdefault(word, set()).add(article_id)
+        for key, n in _occurrences(words, self._seen).items():
+            self._seen[key] += n
+
+    def remove_article(self, article_id: int) -> None:
+        """Undo :meth:`add` of this article (nothing if it was not added)."""
+        words = self._docs.pop(article_id, None)
+        if words is None:
+            return
+        self.remove_keys(self._doc_keys.pop(article_id))
+        for word in set(words):
+            held = self._by_word.get(word)
+            if held is not None:
+                held.discard(article_id)
+                if not held:
+                    del self._by_word[word]
+        for key, n in _occurrences(words, self._seen).items():
+            self._seen[key] -= n
+
+    def seen(self, key: Key) -> int:
+        """How often `key` occurs in the accepted articles (counted once, then kept)."""
+        n = self._seen.get(key)
+        if n is None:
+            n = sum(_occurrences(self._docs[aid], {key: 0}).get(key, 0)
+                    for aid in self._by_word.get(key[0], ()))  # fmt: skip
+            self._seen[key] = n
+        return n
+
+    def precision(self, key: Key) -> float:
+        """Of the key's occurrences in accepted articles, the share accepted with its label."""
+        counts = self._counts.get(key)
+        if not counts:
+            return 0.0
+        accepted = counts[self.labels[key]]
+        return min(1.0, accepted / max(self.seen(key), 1))
 
     def add_keys(self, keys: Iterable[tuple[Key, str]]) -> None:
         for key, label in keys:
@@ -84,8 +147,15 @@ class DecisionIndex:
         self._labels = self._first = None
 
     def remove(self, text: str, spans: Iterable[Span]) -> None:
-        """Undo an earlier :meth:`add` of the same text and spans."""
-        self.remove_keys(self._keys(text, spans))
+        """Undo an earlier :meth:`add` (without an id) of the same text and spans."""
+        words = tuple(t.text for t in make_doc(self.nlp, text))
+        keys = self.keys_of(text, spans)
+        aid = next((a for a, w in self._docs.items()
+                    if a < 0 and w == words and self._doc_keys[a] == keys), None)  # fmt: skip
+        if aid is not None:
+            self.remove_article(aid)
+        else:
+            self.remove_keys(keys)
 
     def remove_keys(self, keys: Iterable[tuple[Key, str]]) -> None:
         """Undo an earlier :meth:`add_keys` of the same entries."""
@@ -123,8 +193,10 @@ class DecisionIndex:
             self._first = first
         return self._first
 
-    def find(self, text_or_doc: str | Doc, dismissed: Dismissed = frozenset()) -> list[Span]:
-        """Every occurrence of an accepted sequence, minus ``dismissed``, sorted by start."""
+    def find(self, text_or_doc: str | Doc, dismissed: Dismissed = frozenset(),
+             min_precision: float = 0.0) -> list[Span]:  # fmt: skip
+        """Every occurrence of an accepted sequence whose precision is at least
+        `min_precision`, minus ``dismissed``, sorted by start."""
         if not self._counts:
             return []
         doc = make_doc(self.nlp, text_or_doc) if isinstance(text_or_doc, str) else text_or_doc
@@ -140,11 +212,34 @@ class DecisionIndex:
             for length in sorted(lengths):
                 if i + length > n:
                     break
-                label = labels.get(tuple(words[i : i + length]))
+                key = tuple(words[i : i + length])
+                label = labels.get(key)
                 if label is None:
+                    continue
+                if min_precision > 0 and self.precision(key) < min_precision:
                     continue
                 last = doc[i + length - 1]
                 span = Span(doc[i].idx, last.idx + len(last.text), label, SOURCE)
                 if not (dismissed and is_dismissed(span, dismissed)):
                     out.append(span)
         return out
+
+
+def _occurrences(words: tuple[str, ...], keys: Iterable[Key]) -> dict[Key, int]:
+    """How often each of `keys` occurs in `words` (keys that never occur are left out)."""
+    first: dict[str, set[int]] = {}
+    wanted = set(keys)
+    for key in wanted:
+        first.setdefault(key[0], set()).add(len(key))
+    found: dict[Key, int] = {}
+    if not first:
+        return found
+    n = len(words)
+    for i, word in enumerate(words):
+        lengths = first.get(word)
+        if lengths:
+            for length in lengths:
+                key = words[i : i + length]
+                if i + length <= n and key in wanted:
+                    found[key] = found.get(key, 0) + 1
+    return found

@@ -33,6 +33,9 @@ PREFERRED_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PROD
                     "ORDINAL", "CARDINAL")  # fmt: skip
 IMPORT_FINGERPRINT = "import"
 MERGE_SOURCES = ("decision", "pattern", "model")
+# Decisions are propagated only for sequences accepted at least this share of the times they
+# occur in accepted articles (project setting "propagation_precision"; null: none at all).
+PROPAGATION_PRECISION = 0.5
 CHUNK = 256  # articles cached per transaction
 
 
@@ -179,7 +182,7 @@ class SuggestionService:
         self.suggester = None
         self.fingerprint: str | None = fingerprint  # the last one used, until load() says
         self._decisions = None  # DecisionIndex of accepted mentions (see refresh_decisions)
-        self._indexed: dict[int, tuple[int, list]] = {}  # article id -> (version, its keys)
+        self._indexed: dict[int, int] = {}  # article id -> the version indexed
         self._decisions_sig = None
         self._lock = threading.Lock()
         self._overrides = (model, patterns, label_map)
@@ -188,14 +191,19 @@ class SuggestionService:
     def from_project(cls, project: Project) -> SuggestionService:
         return cls(fingerprint=project.get_setting("last_fingerprint"))
 
-    def load(self, project: Project) -> None:
+    def load(self, project: Project, should_stop=None) -> None:
         """Build the suggester and load its model (slow: seconds). Never raises for a
-        missing model: `state` becomes "no-model" and `message` says how to add one."""
+        missing model: `state` becomes "no-model" and `message` says how to add one.
+        `should_stop()` true once the model is loaded: a load nobody waits for any more
+        (the window moved on) writes nothing to the project; `state` becomes "stopped"."""
         try:
             suggester = configure_suggester(project, *self._overrides)
             suggester.load()
         except ProjectError as exc:
             self.state, self.message = "error", str(exc)
+            return
+        if should_stop is not None and should_stop():
+            self.state, self.message = "stopped", "Stopped before it was used"
             return
         self.suggester = suggester
         self.fingerprint = suggester.fingerprint
@@ -228,14 +236,14 @@ class SuggestionService:
             self._decisions = self.suggester.decision_index()
         index, indexed = self._decisions, self._indexed
         current = project.accepted_versions()
-        for aid in [a for a, (version, _) in indexed.items() if current.get(a) != version]:
-            index.remove_keys(indexed.pop(aid)[1])
+        for aid in [a for a, version in indexed.items() if current.get(a) != version]:
+            index.remove_article(aid)
+            del indexed[aid]
         new = sorted(a for a in current if a not in indexed)
         for i in range(0, len(new), 500):
             for art, spans in project.with_spans(project.articles_by_id(new[i : i + 500])):
-                keys = index.keys_of(art.text, spans)
-                index.add_keys(keys)
-                indexed[art.id] = (art.version, keys)
+                index.add(art.text, spans, article_id=art.id)
+                indexed[art.id] = art.version
         self._decisions_sig = sig
 
     def _finish(self, project: Project, art, machine: list[Span]) -> list[Span]:
@@ -257,6 +265,7 @@ class SuggestionService:
             order=tuple(order),
             label_map=project.get_setting("label_map", {}) or {},
             label_set=set(project.label_names()),
+            min_precision=project.get_setting("propagation_precision", PROPAGATION_PRECISION),
         )
 
     def _computable(self) -> bool:
