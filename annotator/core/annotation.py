@@ -162,6 +162,21 @@ class ChangeSpan(Edit):
 
 
 @dataclass
+class SuggestSpans(Edit):
+    """Suggest spans in the article: the other occurrences of a mention just labelled."""
+
+    article_id: int
+    spans: list[Span]
+    text: str = "suggest other occurrences"
+
+    def apply(self, project, annotator=""):
+        project.suggest_in_article(self.article_id, self.spans, annotator)
+
+    def revert(self, project, annotator=""):
+        project.suggest_in_article(self.article_id, self.spans, annotator, undo=True)
+
+
+@dataclass
 class SetStatus(Edit):
     """Accept (confirming the suggestions shown), reject or skip an article."""
 

@@ -203,6 +203,11 @@ class Project:
                   expected_version: int | None = None) -> None:  # fmt: skip
         self.edits.undismiss(article_id, span, annotator, expected_version)
 
+    def suggest_in_article(self, article_id: int, spans: Sequence[Span], annotator: str = "",
+                           expected_version: int | None = None,
+                           undo: bool = False) -> None:  # fmt: skip
+        self.edits.suggest(article_id, spans, annotator, expected_version, undo)
+
     def set_status(self, article_id: int, status: str, annotator: str = "",
                    confirm: Sequence[Span] = (), expected_version: int | None = None,
                    span_ids: Sequence[int] | None = None) -> AcceptResult:  # fmt: skip

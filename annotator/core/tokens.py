@@ -26,6 +26,7 @@ class TokenIndex:
         self.starts = [s for s, _ in toks]
         self.ends = [e for _, e in toks]
         self.text_length = len(text)
+        self.words = [text[s:e] for s, e in toks]
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -47,6 +48,20 @@ class TokenIndex:
         if i >= 0 and offset < self.ends[i]:
             return i
         return None
+
+    def occurrences(self, start: int, end: int) -> list[tuple[int, int]]:
+        """Every other place in the text where the tokens of [start, end) occur again, as
+        the same sequence of token texts (for "label all occurrences")."""
+        first = bisect_left(self.starts, start)
+        last = bisect_left(self.ends, end)
+        if first >= len(self.starts) or last >= len(self.ends) or first > last:
+            return []
+        key = self.words[first : last + 1]
+        n = len(key)
+        return [(self.starts[i], self.ends[i + n - 1])
+                for i in range(len(self.words) - n + 1)
+                if i != first and self.words[i] == key[0]
+                and self.words[i : i + n] == key]  # fmt: skip
 
     def resize(self, start: int, end: int, side: str, delta: int) -> tuple[int, int] | None:
         """Grow (delta=+1) or shrink (delta=-1) a token-aligned span by one token at

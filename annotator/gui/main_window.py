@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
 
-from annotator.core.annotation import SetStatus, ShownSpan, accept_edit, shown_spans
+from annotator.core.annotation import SetStatus, ShownSpan, SuggestSpans, accept_edit, shown_spans
 from annotator.core.project import Article, ConflictError, Project, ProjectError
 
 from . import dialogs, error_text, span_edits
@@ -30,6 +30,7 @@ from .settings import AppSettings
 from .status_bar import WorkStatus
 from .suggest_worker import SuggestionFeed
 from .suggestion_display import SuggestionDisplay
+from .training import Training
 
 REFRESH_MS = 5000  # queue counts and "changed elsewhere" check
 CONFLICT = "This article was changed in another window; reloaded"
@@ -72,7 +73,7 @@ class _DropFilter(QObject):
         return False
 
 
-class MainWindow(ProjectActions, SuggestionDisplay, QMainWindow):
+class MainWindow(ProjectActions, SuggestionDisplay, Training, QMainWindow):
     articleShown = Signal(int)
     ready = Signal()  # the current article is shown with its final suggestions (or none come)
 
@@ -177,9 +178,11 @@ class MainWindow(ProjectActions, SuggestionDisplay, QMainWindow):
             "export": self.export,
             "labels": self.edit_labels,
             "preferences": self.edit_preferences,
+            "train": self.train_now,
             "quit": self.close,
         }
         self.actions_by_name = make_actions(self, handlers, self.apply_label_key)
+        self.actions_by_name.update(self._init_training())  # Model menu: cancel, models
         for name, signal in (("undo", self.undo_stack.canUndoChanged),
                              ("redo", self.undo_stack.canRedoChanged)):  # fmt: skip
             self.actions_by_name[name].setEnabled(False)
@@ -222,6 +225,7 @@ class MainWindow(ProjectActions, SuggestionDisplay, QMainWindow):
 
     def _close_project(self) -> None:
         self.feed.stop()  # never waits: a job still loading ends on its own, unheard
+        self.stop_training()
         if self.project is not None:
             self.project.close()
         self.project, self.article = None, None
@@ -384,6 +388,7 @@ class MainWindow(ProjectActions, SuggestionDisplay, QMainWindow):
         if deciding:
             self.work.session_count += -1 if undo else 1
         if deciding and not undo:
+            self.after_decision(edits[0])  # retrain every N accepted
             nxt = self.project.next_article_id(aid)
             if nxt is None:
                 self.show_article(aid, message=ALL_DONE)
@@ -393,6 +398,7 @@ class MainWindow(ProjectActions, SuggestionDisplay, QMainWindow):
             verb = "Undid" if undo else "Redid"
             self.show_article(aid, message=f"{verb} “{edits[0].text}” on article {aid}")
         else:
+            self.suggested_here([e for e in edits if isinstance(e, SuggestSpans)], undo)
             self.refresh_spans()
         self._update_status()
 
@@ -403,9 +409,9 @@ class MainWindow(ProjectActions, SuggestionDisplay, QMainWindow):
 
     def tokens(self):
         if self._tokens is None:
-            from annotator.core.tokens import TokenIndex  # spaCy: only once a key needs it
+            from annotator.core.tokens import token_index  # spaCy: only once a key needs it
 
-            self._tokens = TokenIndex(self.article.text, self.project.language)
+            self._tokens = token_index(self.article.text, self.project.language)
         return self._tokens
 
     def _selection(self) -> tuple[int, int] | None:
@@ -431,6 +437,9 @@ class MainWindow(ProjectActions, SuggestionDisplay, QMainWindow):
             edits, message, snapped = span_edits.label_selection(
                 aid, self.shown, self.tokens(), selection, label
             )
+            if edits and snapped:  # the other occurrences, in the same undo step
+                edits += span_edits.label_occurrences(aid, self.shown, self.tokens(), *snapped,
+                                                      label)  # fmt: skip
             self.push(edits, f"label {label}")
             if snapped and edits:
                 self.view.clear_selection()
@@ -440,6 +449,9 @@ class MainWindow(ProjectActions, SuggestionDisplay, QMainWindow):
                 self.show_error("Select some text first, or put the cursor on a span")
                 return
             edits, message = span_edits.relabel(aid, span, label)
+            if edits:
+                edits += span_edits.label_occurrences(aid, self.shown, self.tokens(),
+                                                      span.start, span.end, label)  # fmt: skip
             self.push(edits, f"relabel as {label}")
         if message:
             self.show_error(message)
@@ -452,6 +464,10 @@ class MainWindow(ProjectActions, SuggestionDisplay, QMainWindow):
         edits, message = span_edits.delete(
             self.article.id, self.shown, self._selection(), self.view.span_at_cursor()
         )
+        gone = {e.shown for e in edits}
+        for shown in list(gone):
+            more = span_edits.forget_occurrences(self.article.id, self.shown, self.tokens(), shown)
+            edits += [e for e in more if e.shown not in gone and not gone.add(e.shown)]
         self.push(edits, "delete span" if len(edits) < 2 else f"delete {len(edits)} spans")
         if message:
             self.show_error(message)

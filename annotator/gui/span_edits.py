@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from annotator.core.annotation import AddSpan, ChangeSpan, Edit, RemoveSpan, ShownSpan
+from annotator.core.annotation import (
+    AddSpan,
+    ChangeSpan,
+    Edit,
+    RemoveSpan,
+    ShownSpan,
+    SuggestSpans,
+)
 from annotator.core.records import Span
 from annotator.core.tokens import TokenIndex
 
@@ -74,3 +81,33 @@ def resize(
     if new == (span.start, span.end):
         return [], "", new
     return [ChangeSpan(article_id, span, new[0], new[1], span.label)], "", new
+
+
+def label_occurrences(article_id: int, shown: Sequence[ShownSpan], tokens: TokenIndex,
+                      start: int, end: int, label: str) -> list[Edit]:  # fmt: skip
+    """After labelling [start, end): every other occurrence of the same words in the article
+    is suggested with that label (a suggestion there with another label is replaced);
+    confirmed spans and partial overlaps are left as they are."""
+    edits: list[Edit] = []
+    new: list[Span] = []
+    for s, e in tokens.occurrences(start, end):
+        hit = overlapping(shown, s, e)
+        if not hit:
+            new.append(Span(s, e, label, "decision"))
+        elif len(hit) == 1 and (hit[0].start, hit[0].end) == (s, e) and not hit[0].confirmed:
+            if hit[0].label != label:
+                edits.append(RemoveSpan(article_id, hit[0]))
+                new.append(Span(s, e, label, "decision"))
+    if new:
+        edits.append(SuggestSpans(article_id, new))
+    return edits
+
+
+def forget_occurrences(article_id: int, shown: Sequence[ShownSpan], tokens: TokenIndex,
+                       span: ShownSpan) -> list[Edit]:  # fmt: skip
+    """After deleting a mention: the suggestions of the same words with the same label
+    elsewhere in the article go too (confirmed spans stay)."""
+    places = set(tokens.occurrences(span.start, span.end))
+    return [RemoveSpan(article_id, s) for s in shown
+            if not s.confirmed and (s.start, s.end) in places
+            and s.label == span.label]  # fmt: skip

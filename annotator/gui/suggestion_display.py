@@ -144,3 +144,13 @@ class SuggestionDisplay:
             self.pages.set_note(None)
         else:
             self.pages.set_note(WAITING_NOTE if self._pending_accept else LOADING_NOTE)
+
+    def suggested_here(self, edits, undo: bool) -> None:
+        """Suggestions this window just stored with the article (other occurrences of a
+        mention it labelled) join, or on undo leave, the ones drawn: they are as final as
+        the rest, so nothing is asked of the worker."""
+        for edit in edits:
+            spans = set(edit.spans)
+            kept = [s for s in (self.suggestions or []) if s not in spans]
+            self.suggestions = kept if undo else kept + list(edit.spans)
+

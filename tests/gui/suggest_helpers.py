@@ -46,15 +46,15 @@ class LoadGate:
         real = SuggestionService.load
         gate = self
 
-        def load(service, project):
+        def load(service, project, **kwargs):
             if gate.names is None or project.path.name in gate.names:
                 gate.entered.set()
                 gate.opened.wait(GATE_TIMEOUT)
                 try:
-                    return real(service, project)
+                    return real(service, project, **kwargs)
                 finally:
                     gate.loaded.set()
-            return real(service, project)
+            return real(service, project, **kwargs)
 
         monkeypatch.setattr(SuggestionService, "load", load)
 

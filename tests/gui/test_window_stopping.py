@@ -134,9 +134,9 @@ EXIT_SCRIPT = textwrap.dedent(r"""
     loading = threading.Event()
     real_load = SuggestionService.load
 
-    def load(self, project):  # the real model, then slower still
+    def load(self, project, **kwargs):  # the real model, then slower still
         loading.set()
-        real_load(self, project)
+        real_load(self, project, **kwargs)
         time.sleep(60)
 
     SuggestionService.load = load

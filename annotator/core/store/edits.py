@@ -105,6 +105,21 @@ class Edits:
             self.events.log("suggestion_undismiss", article_id, annotator, start=span.start,
                             end=span.end, label=span.label)  # fmt: skip
 
+    def suggest(self, article_id: int, spans: Sequence[Span], annotator: str = "",
+                expected_version: int | None = None, undo: bool = False) -> None:  # fmt: skip
+        """Suggest `spans` in this article (labelling one mention suggests its other
+        occurrences); `undo` takes them back. Labels are checked, ranges too."""
+        with self.store.write(_expect(article_id, expected_version)):
+            if undo:
+                self.cache.remove_imported(article_id, spans)
+            else:
+                checked = [s for s in spans if self.spans.check(article_id, [s], existing=[])]
+                self.cache.add_imported(article_id, checked, source="decision")
+            self._bump(article_id)
+            self.events.log("suggestion_unadd" if undo else "suggestion_add", article_id,
+                            annotator,
+                            spans=[[s.start, s.end, s.label] for s in spans])  # fmt: skip
+
     def set_status(self, article_id: int, status: str, annotator: str = "",
                    confirm: Sequence[Span] = (), expected_version: int | None = None,
                    span_ids: Sequence[int] | None = None) -> AcceptResult:  # fmt: skip

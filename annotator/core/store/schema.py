@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 APPLICATION_ID = int.from_bytes(b"ANNO", "big")  # PRAGMA application_id of every project
-SCHEMA_VERSION = 3  # PRAGMA user_version: the number of migrations below
+SCHEMA_VERSION = 4  # PRAGMA user_version: the number of migrations below
 migrations = Migrations("annotator")
 
 
@@ -227,3 +227,10 @@ def m003_models(db: Database) -> None:
             activated INTEGER NOT NULL DEFAULT 0  -- 1 if it became the suggestion model
         )"""
     )
+
+
+@migrations()
+def m004_article_suggestions(db: Database) -> None:
+    """Suggestions stored with an article also come from the annotator's own labelling in
+    that article ("label all occurrences"): their source says which."""
+    db.execute("ALTER TABLE imported_suggestions ADD COLUMN source TEXT NOT NULL DEFAULT 'import'")

@@ -69,16 +69,26 @@ class SuggestionCache:
     # ---- imported suggestions ----------------------------------------------------------
     def imported(self, article_id: int) -> list[Span]:
         rows = self.store.conn.execute(
-            'SELECT start, "end", label FROM imported_suggestions WHERE article_id = ? '
+            'SELECT start, "end", label, source FROM imported_suggestions WHERE article_id = ? '
             'ORDER BY start, "end", label',
             [article_id],
         ).fetchall()
-        return [Span(s, e, lab, "import") for s, e, lab in rows]
+        return [Span(*row) for row in rows]
 
-    def add_imported(self, article_id: int, spans: Iterable[Span]) -> None:
+    def add_imported(self, article_id: int, spans: Iterable[Span], source: str = "import"
+                     ) -> None:  # fmt: skip
+        """Suggestions kept with the article: from an import, or (source "decision") from
+        labelling another occurrence in it."""
         self.store.conn.executemany(
-            'INSERT OR IGNORE INTO imported_suggestions(article_id, start, "end", label) '
-            "VALUES (?, ?, ?, ?)",
+            'INSERT OR REPLACE INTO imported_suggestions(article_id, start, "end", label, '
+            "source) VALUES (?, ?, ?, ?, ?)",
+            [(article_id, s.start, s.end, s.label, source) for s in spans],
+        )
+
+    def remove_imported(self, article_id: int, spans: Iterable[Span]) -> None:
+        self.store.conn.executemany(
+            'DELETE FROM imported_suggestions WHERE article_id = ? AND start = ? AND "end" = ? '
+            "AND label = ?",
             [(article_id, s.start, s.end, s.label) for s in spans],
         )
 
