@@ -44,3 +44,34 @@ def test_sigkill_mid_annotation_loses_nothing_reported(tmp_path):
         assert accepted >= len(done)
         # every accepted article is whole: no status without its span or the reverse
         assert p.stats()["spans"] >= accepted
+
+
+def test_opening_the_file_again_in_this_process_keeps_its_locks(tmp_path):
+    """A second Project in this process (the window's worker) must not drop the first one's
+    locks: if it did, another process closing the file (the training command) would delete
+    the WAL under the window and corrupt the project ("disk I/O error", "malformed")."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from annotator.core.project import Project
+    from annotator.core.records import ArticleRecord
+
+    path = tmp_path / "p.db"
+    with Project(path) as p:
+        p.add_records([ArticleRecord(text=f"text {i}") for i in range(50)])
+    window = Project(path)
+    window.set_setting("x", 1)
+    worker = Project(path)  # opened while the window's connection is live
+    subprocess.run([sys.executable, "-c", (
+        "from annotator.core.project import Project\n"
+        f"with Project({str(path)!r}) as p:\n    p.set_setting('y', 2)\n")], check=True)
+    for i in range(3):
+        window.set_setting("x", i)
+    assert window.get_setting("y") == 2 and window.counts()["articles"] == 50
+    window.close()  # the worker's connection is still open
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert conn.execute("SELECT value FROM settings WHERE key = 'x'").fetchone() == ("2",)
+    conn.close()
+    worker.close()

@@ -29,36 +29,25 @@ from ..errors import (
 )
 from .schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10000
-
-
-def _header(path: Path) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read(100)
 
 
 def identify(path: Path) -> str:
     """What the file is, read without changing it: "missing", "empty", "ours",
     "legacy" (an Annotator project from before application_id), or raise
-    NotAProjectError / NewerProjectError."""
+    NotAProjectError / NewerProjectError.
+
+    The file is read through SQLite only (a read-only connection), never with a plain
+    open(): on POSIX systems closing *any* descriptor of a file drops every lock this
+    process holds on it, so a stray open/close would silently unlock this process's own
+    connections to the project, and another process could then delete the WAL under them.
+    SQLite's own connections share their locks within a process and never do that."""
     if not path.exists():
         return "missing"
     if path.is_dir():
         raise NotAProjectError(f"{path}: is a folder, not a project file")
     if not path.is_file():
         raise NotAProjectError(f"{path}: is not a regular file")
-    header = _header(path)
-    if not header:
-        return "empty"
-    if not header.startswith(SQLITE_MAGIC) or len(header) < 100:
-        raise NotAProjectError(f"{path}: not an Annotator project file (not an SQLite database)")
-    app_id = int.from_bytes(header[68:72], "big")
-    if app_id not in (0, APPLICATION_ID):
-        raise NotAProjectError(
-            f"{path}: not an Annotator project file (another program's SQLite database)"
-        )
-    # Read-only look inside (the header may be stale while changes sit in the WAL).
     try:
         uri = Path(path).resolve().as_uri() + "?mode=ro"
         probe = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -75,9 +64,15 @@ def identify(path: Path) -> str:
                 "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'annotator' LIMIT 1"
             ).fetchone() is not None
     except sqlite3.DatabaseError as exc:
-        raise NotAProjectError(f"{path}: not an Annotator project file ({exc})") from exc
+        text = str(exc).lower()
+        why = "not an SQLite database" if "not a database" in text else str(exc)
+        raise NotAProjectError(f"{path}: not an Annotator project file ({why})") from exc
     finally:
         probe.close()
+    if app_id not in (0, APPLICATION_ID):
+        raise NotAProjectError(
+            f"{path}: not an Annotator project file (another program's SQLite database)"
+        )
     if app_id == APPLICATION_ID:
         if version > SCHEMA_VERSION:
             raise NewerProjectError(
