@@ -35,9 +35,13 @@ from PySide6.QtWidgets import (
 from annotator.core import colours
 from annotator.core.project import LabelInUseError, Project, ProjectError
 
-# Project settings the suggestion service reads (see annotator.core.suggesting).
+# Project settings the suggestion service reads (see annotator.core.suggest.service).
 MODEL_SETTING = "model"
 PATTERNS_SETTING = "patterns"
+# Project settings the window's training reads (see gui/training.py).
+RETRAIN_SETTING = "retrain_every"  # accepted articles between trainings; 0: never
+RETRAIN_DEFAULT = 100
+TRAIN_BASE_SETTING = "train_base"  # `annotator train --base`; unset: auto
 IMPORT_FILTER = "Articles (*.txt *.jsonl *.json *.csv);;All files (*)"
 PROJECT_FILTER = "Annotator projects (*.annotator.db *.db *.sqlite);;All files (*)"
 
@@ -323,7 +327,8 @@ class LabelsDialog(QDialog):
 
 # ---- preferences -----------------------------------------------------------------------------
 class PreferencesDialog(QDialog):
-    """Your name and theme (this computer) and the project's model and patterns file."""
+    """Your name and theme (this computer); the project's model, patterns file and how often
+    it retrains."""
 
     def __init__(self, settings, project: Project | None, parent=None):
         super().__init__(parent)
@@ -342,12 +347,21 @@ class PreferencesDialog(QDialog):
         browse.clicked.connect(self._browse)
         self.model.setToolTip("auto: the installed English model; empty: no model (patterns "
                               "and earlier decisions only); or a package name or folder")
+        self.retrain = QSpinBox(self)
+        self.retrain.setRange(0, 1_000_000)
+        self.retrain.setSingleStep(10)
+        self.retrain.setSpecialValueText("never")
+        self.retrain.setSuffix(" accepted articles")
+        self.retrain.setToolTip("Train a new model in the background after this many more "
+                                "articles are accepted (0: never; Model → Train now any time)")
         if project is not None:
             self.model.setText(project.get_setting(MODEL_SETTING, "auto") or "")
             self.patterns.setText(project.get_setting(PATTERNS_SETTING, "") or "")
+            self.retrain.setValue(int(project.get_setting(RETRAIN_SETTING, RETRAIN_DEFAULT) or 0))
         else:
             self.model.setEnabled(False)
             self.patterns.setEnabled(False)
+            self.retrain.setEnabled(False)
         patterns_row = QHBoxLayout()
         patterns_row.addWidget(self.patterns, 1)
         patterns_row.addWidget(browse)
@@ -356,6 +370,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Theme:", self.theme)
         form.addRow("spaCy model:", self.model)
         form.addRow("Patterns file:", patterns_row)
+        form.addRow("Retrain every:", self.retrain)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -389,6 +404,8 @@ class PreferencesDialog(QDialog):
             if value != self.project.get_setting(key, default):
                 self.project.set_setting(key, value)
                 changed = True
+        if self.retrain.value() != self.project.get_setting(RETRAIN_SETTING, RETRAIN_DEFAULT):
+            self.project.set_setting(RETRAIN_SETTING, self.retrain.value())
         return changed
 
 

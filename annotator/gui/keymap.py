@@ -59,6 +59,8 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("export", ("Ctrl+E",), "&Export…", "Export training data", "Project"),
     Binding("labels", ("Ctrl+L",), "&Labels…", "Add, recolour or remove labels", "Project"),
     Binding("preferences", ("Ctrl+,",), "&Preferences…", "Name, model, patterns, theme", "Project"),
+    Binding("train", ("Ctrl+T",), "&Train now",
+            "Train a model on the accepted articles (in the background)", "Project"),
     Binding("quit", ("Ctrl+Q",), "&Quit", "Quit", "Project"),
 )  # fmt: skip
 

@@ -13,6 +13,7 @@ from . import keymap
 EDIT_MENU = ("undo", "redo", None, "delete", "start_left", "start_right", "end_left",
              "end_right", "clear")  # fmt: skip
 ARTICLE_MENU = ("accept", "reject", "skip", None, "previous", "next", "next_pending", "search")
+MODEL_MENU = ("train", "cancel_training", None, "models")  # the last two have no key
 
 
 def make_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]],
@@ -58,7 +59,8 @@ def make_menus(window: QMainWindow, a: dict[str, QAction], fill_recent: Callable
     menu.addAction(a["preferences"])
     menu.addSeparator()
     menu.addAction(a["quit"])
-    for title, names in (("&Edit", EDIT_MENU), ("&Article", ARTICLE_MENU), ("&Help", ("help",))):
+    for title, names in (("&Edit", EDIT_MENU), ("&Article", ARTICLE_MENU), ("&Model", MODEL_MENU),
+                         ("&Help", ("help",))):  # fmt: skip
         menu = bar.addMenu(title)
         for name in names:
             if name is None:

@@ -1,4 +1,5 @@
-"""The status bar's permanent part: progress, this session's pace, the suggester's state.
+"""The status bar's permanent part: a running training, progress, this session's pace, the
+suggester's state.
 Messages (errors, "reloaded", "all done") use the bar's own message area on the left."""
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ SUGGESTER_TEXT = {
 class WorkStatus:
     def __init__(self, bar: QStatusBar):
         bar.setSizeGripEnabled(False)
+        self.training_label = QLabel(bar)  # "Training: epoch 3, dev F 0.61…" while one runs
+        self.training_label.setTextFormat(Qt.PlainText)
+        bar.addPermanentWidget(self.training_label)
+        self.training_label.hide()
         self.progress_label = QLabel(bar)
         self.session_label = QLabel(bar)
         self.suggester_label = QLabel(bar)
@@ -44,3 +49,9 @@ class WorkStatus:
         text = SUGGESTER_TEXT.get(state, f"Suggestions: {state}")
         self.suggester_label.setText(text)
         self.suggester_label.setToolTip(message or text)
+
+    def set_training(self, text: str | None, tip: str = "") -> None:
+        """Show what a running training is doing; None hides it."""
+        self.training_label.setText(text or "")
+        self.training_label.setToolTip(tip or text or "")
+        self.training_label.setVisible(text is not None)

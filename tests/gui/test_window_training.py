@@ -1,0 +1,222 @@
+"""Training from the window: a real `annotator train` process (blank base, tiny data), the
+real suggestion worker switching to the new model, retraining every N accepted articles,
+cancelling, and the Model dialog."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+
+import pytest
+from PySide6.QtCore import Qt
+
+from annotator.core.project import Project
+from annotator.core.records import ArticleRecord, Span
+from annotator.core.train import registry
+from annotator.core.train.trainer import TrainOptions, train_ner
+from annotator.gui import dialogs
+from annotator.gui.dialogs import RETRAIN_SETTING, TRAIN_BASE_SETTING
+from annotator.gui.train_process import error_sentence, train_command
+
+WAIT = 120000  # ms: a training process on a shared machine
+
+NAMES = ["Anna Berg", "Tom Kane", "Lisa Ford", "Omar Haddad", "Mei Lin", "Carl Jung"]
+ORGS = ["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli"]
+CITIES = ["Paris", "Berlin", "Madrid", "Oslo", "Lima", "Quito"]
+NEW_NAMES = ["Nina Petrova", "Jorge Silva", "Ada Novak", "Ivan Horvat", "Sara Costa",
+             "Luca Bruni", "Eva Lund", "Piet Smit"]  # fmt: skip
+
+
+def sentence(who: str, org: str, city: str, i: int) -> tuple[str, list[Span]]:
+    text = f"{who} joined {org} in {city} last week, story {i}."
+    a = len(who) + 8
+    b = a + len(org) + 4
+    return text, [Span(0, len(who), "PERSON"), Span(a, a + len(org), "ORG"),
+                  Span(b, b + len(city), "GPE")]  # fmt: skip
+
+
+def make_project(path, accepted: int = 60, *, every: int = 0, seed: int = 0):
+    """`accepted` accepted articles, then pending ones whose people nobody accepted yet
+    (so only a model can suggest them); no suggestion model; training from a blank base."""
+    rng = random.Random(seed)
+    records = []
+    for i in range(accepted):
+        text, spans = sentence(rng.choice(NAMES), rng.choice(ORGS), rng.choice(CITIES), i)
+        records.append(ArticleRecord(text=text, status="accepted", spans=spans))
+    for i, who in enumerate(NEW_NAMES):
+        records.append(ArticleRecord(text=sentence(who, rng.choice(ORGS), rng.choice(CITIES),
+                                                   900 + i)[0]))  # fmt: skip
+    with Project(path) as p:
+        p.ensure_labels(["PERSON", "ORG", "GPE"])
+        p.add_records(records)
+        p.set_setting("model", None)  # no model in use: the first trained one is used
+        p.set_setting(TRAIN_BASE_SETTING, "blank")
+        p.set_setting(RETRAIN_SETTING, every)
+    return path
+
+
+def model_spans(win) -> list[tuple]:
+    return [(s.start, s.end, s.label) for s in win.shown if s.source == "model"]
+
+
+def message(win) -> str:
+    return win.statusBar().currentMessage()
+
+
+def wait_trained(qtbot, win) -> None:
+    qtbot.waitUntil(lambda: win.training is None, timeout=WAIT)
+
+
+def test_ctrl_t_trains_and_the_suggestions_switch_to_the_new_model(qtbot, make_window,
+                                                                   tmp_path):  # fmt: skip
+    path = make_project(tmp_path / "news.annotator.db")
+    win = make_window(path, worker=True)
+    first = win.current_id
+    qtbot.waitUntil(lambda: win.suggester_state == "ready" and win.is_ready(), timeout=WAIT)
+    assert model_spans(win) == []  # no model: decisions only (the org, the city)
+    qtbot.keyClick(win.view, Qt.Key_T, Qt.ControlModifier)
+    assert win.training is not None
+    assert win.work.training_label.isVisible()
+    assert win.work.training_label.text().startswith("Training")
+    assert win.actions_by_name["cancel_training"].isEnabled()
+    qtbot.waitUntil(lambda: "epoch" in win.work.training_label.text()
+                    or win.training is None, timeout=WAIT)  # fmt: skip
+    wait_trained(qtbot, win)
+    assert not win.work.training_label.isVisible()
+    assert not win.actions_by_name["cancel_training"].isEnabled()
+    record = registry.all_models(win.project)[-1]
+    assert record.id == 1 and record.activated and record.base == "blank"
+    assert message(win) == f"Model 1: F {record.f:.2f}, first model; suggestions updated"
+    assert win.project.get_setting("model") == record.path
+    # The feed restarted with the new model: the current article is computed again…
+    assert win.current_id == first
+    qtbot.waitUntil(lambda: win.suggester_state == "ready" and win.is_ready(), timeout=WAIT)
+    assert model_spans(win), win.shown  # the new person comes from the model
+    # …and so is the next one.
+    qtbot.keyClick(win.view, Qt.Key_A)
+    qtbot.waitUntil(lambda: win.current_id != first and win.is_ready(), timeout=WAIT)
+    person = [s for s in model_spans(win) if s[2] == "PERSON"]
+    assert person and person[0][0] == 0, win.shown
+
+
+def test_retraining_starts_by_itself_after_n_accepted_articles(qtbot, make_window, tmp_path):
+    path = make_project(tmp_path / "p.annotator.db", every=3)
+    with Project(path) as p:  # a model trained on the 60 accepted articles so far
+        first = registry.save(p, train_ner(p, TrainOptions(base="blank", max_epochs=2)))
+    win = make_window(path)
+    for _ in range(2):
+        qtbot.keyClick(win.view, Qt.Key_A)
+    qtbot.wait(200)
+    assert win.training is None  # 2 of 3
+    qtbot.keyClick(win.view, Qt.Key_A)  # the third accept
+    qtbot.waitUntil(lambda: win.training is not None, timeout=5000)
+    wait_trained(qtbot, win)
+    records = registry.all_models(win.project)
+    assert [r.id for r in records] == [first.id, 2]
+    assert records[1].articles == 63
+    assert message(win).startswith("Model 2: F ")
+    if records[1].activated:
+        gain = records[1].f - records[1].baseline["f"]  # model 1 on today's dev articles
+        assert message(win).endswith(f", {gain:+.2f}; suggestions updated")
+    else:
+        assert "(not better than the model in use: kept, not used)" in message(win)
+    qtbot.keyClick(win.view, Qt.Key_A)  # 1 accepted since model 2: nothing starts
+    qtbot.wait(200)
+    assert win.training is None
+
+
+def test_retraining_is_off_at_zero_and_set_in_preferences(qtbot, make_window, tmp_path):
+    path = make_project(tmp_path / "p.annotator.db", every=0)
+    win = make_window(path)
+    dlg = dialogs.PreferencesDialog(win.settings, win.project, win)
+    assert dlg.retrain.value() == 0 and dlg.retrain.text() == "never"
+    qtbot.keyClick(win.view, Qt.Key_A)
+    qtbot.wait(200)
+    assert win.training is None  # 61 accepted, no model, but retraining is off
+    dlg.retrain.setValue(250)
+    assert not dlg.save()  # not a suggestion setting: the feed keeps going
+    assert win.project.get_setting(RETRAIN_SETTING) == 250
+    with Project(tmp_path / "fresh.annotator.db") as fresh:
+        assert dialogs.PreferencesDialog(win.settings, fresh, win).retrain.value() == 100
+
+
+def test_cancel_kills_the_process_and_registers_nothing(qtbot, make_window, tmp_path):
+    path = make_project(tmp_path / "big.annotator.db", accepted=2000)  # ~20 s of training
+    win = make_window(path)
+    win.actions_by_name["train"].trigger()
+    qtbot.waitUntil(lambda: "epoch" in win.work.training_label.text(), timeout=WAIT)
+    process = win.training.process
+    pid = process.processId()
+    assert pid > 0
+    win.actions_by_name["cancel_training"].trigger()
+    wait_trained(qtbot, win)
+    assert message(win) == "Training cancelled: no model was registered"
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone (and reaped)
+    assert registry.all_models(win.project) == []
+    assert win.project.get_setting("model") is None
+    folder = registry.models_dir(path)
+    assert not folder.exists() or not any(f.name.startswith("model-") for f in folder.iterdir())
+
+
+def test_a_failed_training_says_why_in_one_sentence(qtbot, make_window, tmp_path):
+    path = make_project(tmp_path / "few.annotator.db", accepted=3)
+    win = make_window(path)
+    qtbot.keyClick(win.view, Qt.Key_T, Qt.ControlModifier)
+    wait_trained(qtbot, win)
+    assert message(win).startswith("Training failed: training needs at least 5 accepted")
+    assert message(win).endswith("accept more articles first.")
+    assert "\n" not in message(win) and "Traceback" not in message(win)
+
+
+def test_model_dialog_lists_the_models_and_uses_the_chosen_one(qtbot, make_window, tmp_path):
+    path = make_project(tmp_path / "p.annotator.db")
+    with Project(path) as p:
+        good = registry.save(p, train_ner(p, TrainOptions(base="blank", max_epochs=6)))
+        worse = registry.save(p, train_ner(p, TrainOptions(base="blank", max_epochs=1)))
+    assert good.activated and not worse.activated
+    win = make_window(path)
+    win.actions_by_name["models"].trigger()
+    dlg = win.model_dialog
+    qtbot.waitExposed(dlg)
+    table = dlg.models
+    assert table.rowCount() == 2
+    cell = {(r, c): table.item(r, c).text() for r in range(2) for c in range(table.columnCount())}
+    assert (cell[0, 0], cell[1, 0]) == ("1", "2")
+    assert cell[0, 2] == "60" and cell[0, 3] == "blank"
+    assert cell[0, 6] == f"{good.f:.3f}" and cell[0, 7] == "● in use" and cell[1, 7] == ""
+    assert dlg.selected() == 1 and not dlg.use_button.isEnabled()  # the one in use
+    assert {dlg.labels.item(r, 0).text() for r in range(dlg.labels.rowCount())} == {
+        "GPE",
+        "ORG",
+        "PERSON",
+    }
+    assert len(dlg.plot.getPlotItem().listDataItems()) >= 2  # the curve and the in-use ring
+    rect = table.visualRect(table.model().index(1, 1))
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    assert dlg.selected() == 2 and dlg.labels_title.text() == "Per label: model 2"
+    assert dlg.use_button.isEnabled()
+    qtbot.mouseClick(dlg.use_button, Qt.LeftButton)
+    assert win.project.get_setting("model") == worse.path
+    assert message(win) == f"Model 2 (F {worse.f:.2f}) is now used for suggestions"
+    assert table.item(1, 7).text() == "● in use" and table.item(0, 7).text() == ""
+    assert not dlg.use_button.isEnabled()
+
+
+def test_the_frozen_app_trains_through_its_own_command_line(tmp_path, monkeypatch):
+    exe = tmp_path / "annotator"
+    exe.write_text("")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(exe))
+    assert train_command("p.db", "blank") == (str(exe), ["train", "--db", "p.db", "--json",
+                                                         "--base", "blank"])  # fmt: skip
+    win_exe, cli = tmp_path / "annotator.exe", tmp_path / "annotator-cli.exe"
+    win_exe.write_text("")
+    cli.write_text("")
+    monkeypatch.setattr(sys, "executable", str(win_exe))
+    assert train_command("p.db")[0] == str(cli)  # the console one: the windowed has no stdout
+    monkeypatch.delattr(sys, "frozen")
+    assert train_command("p.db")[1][:3] == ["-m", "annotator", "train"]
+    assert error_sentence(["Traceback…", "annotator: error: no such file"], 1) == "no such file."
+    assert error_sentence([], 3) == "the training process ended with exit code 3."
