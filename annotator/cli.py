@@ -358,7 +358,8 @@ def train_cmd(
         shutil.copytree(record.path, out, dirs_exist_ok=True)
     if as_json:
         print(json.dumps({"model": record.id, "path": record.path, "f": record.f,
-                          "baseline_f": record.baseline["f"] if record.baseline else None,
+                          "baseline_f": None if (record.baseline or {}).get("none")
+                          else (record.baseline or {}).get("f"),
                           "activated": record.activated, "scores": record.scores,
                           "stopped": result.stopped, "seconds": result.seconds}), flush=True)
         return
@@ -369,8 +370,13 @@ def train_cmd(
         typer.echo(f"{label:<20} {s['p']:>6.3f} {s['r']:>6.3f} {s['f']:>6.3f}")
     s = record.scores
     typer.echo(f"{'overall':<20} {s['p']:>6.3f} {s['r']:>6.3f} {s['f']:>6.3f}")
-    if record.baseline is not None:
-        typer.echo(f"the model in use before: F {record.baseline['f']:.3f}")
+    before = record.baseline or {}
+    if not before.get("none"):
+        typer.echo(f"the model in use before: F {before.get('f', 0):.3f}")
+    mine, theirs = record.scores.get("suggestions"), before.get("suggestions")
+    if mine and theirs:
+        typer.echo(f"suggestions on the dev articles (with patterns and decisions): F "
+                   f"{mine['f']:.3f} with it, {theirs['f']:.3f} with the model in use")
     typer.echo(f"saved in {record.path}" + (f", copied to {out}" if out else ""))
     typer.echo("now the project's suggestion model" if record.activated else
                f"not used for suggestions (it does not beat the current model); "

@@ -42,7 +42,7 @@ def result_text(result: dict) -> str:
 
 def record_result(record) -> dict:
     """What the result line would have said, from the registry (see `_lost`)."""
-    base = record.baseline["f"] if record.baseline else None
+    base = record.baseline["f"] if record.baseline and not record.baseline.get("none") else None
     return {"model": record.id, "path": record.path, "f": record.f, "baseline_f": base,
             "activated": record.activated, "scores": record.scores}  # fmt: skip
 

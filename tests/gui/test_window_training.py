@@ -21,7 +21,11 @@ from annotator.gui.train_process import error_sentence, train_command
 
 WAIT = 120000  # ms: a training process on a shared machine
 
-NAMES = ["Anna Berg", "Tom Kane", "Lisa Ford", "Omar Haddad", "Mei Lin", "Carl Jung"]
+FIRST = ["Anna", "Tom", "Lisa", "Omar", "Mei", "Carl", "Ines", "Raj", "Olga", "Ken"]
+LAST = ["Berg", "Kane", "Ford", "Haddad", "Lin", "Jung", "Sousa", "Patel", "Ivanova", "Ito"]
+# Many names, most seen once: the project's decisions can't cover the dev articles, so a
+# model that generalises improves the suggestions and is switched to.
+NAMES = [f"{a} {b}" for a in FIRST for b in LAST]
 ORGS = ["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli"]
 CITIES = ["Paris", "Berlin", "Madrid", "Oslo", "Lima", "Quito"]
 NEW_NAMES = ["Nina Petrova", "Jorge Silva", "Ada Novak", "Ivan Horvat", "Sara Costa",
@@ -116,7 +120,9 @@ def test_retraining_starts_by_itself_after_n_accepted_articles(qtbot, make_windo
     assert [r.id for r in records] == [first.id, 2]
     assert records[1].articles == 63
     assert message(win).startswith("Model 2: F ")
-    if records[1].activated:
+    if records[1].activated and records[1].baseline.get("none"):  # model 1 was not used
+        assert message(win).endswith(", first model; suggestions updated")
+    elif records[1].activated:
         gain = records[1].f - records[1].baseline["f"]  # model 1 on today's dev articles
         assert message(win).endswith(f", {gain:+.2f}; suggestions updated")
     else:

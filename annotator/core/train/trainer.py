@@ -50,6 +50,13 @@ class TrainResult:
 
     @property
     def better(self) -> bool:
+        """Whether it should become the suggestion model: what the annotator would see with
+        it (its spans merged with the patterns and the project's decisions) is closer to
+        the dev articles than with the model in use. A model alone can score well and still
+        add nothing (or only noise) to what patterns and decisions already suggest."""
+        mine, theirs = self.scores.get("suggestions"), (self.baseline or {}).get("suggestions")
+        if mine is not None and theirs is not None:
+            return mine["f"] > theirs["f"]
         return self.baseline is None or self.scores["f"] > self.baseline["f"]
 
 
@@ -77,6 +84,44 @@ def score_model(nlp, data: TrainingSet, label_map: Mapping[str, str]) -> dict:
     return score_spans(((gold, mapped(p, label_map, labels))
                         for (_, gold), p in zip(data.dev_gold, preds, strict=True)),
                        labels)  # fmt: skip
+
+
+class SuggestionScorer:
+    """F of the suggestions an annotator would see on the dev articles: a model's spans
+    (or none) merged with the patterns and the decisions of the training articles, as
+    `SuggestionService` merges them (order, label map, labels, propagation precision)."""
+
+    def __init__(self, project, data: TrainingSet, lang: str):
+        from ..suggest.patterns import PatternMatcher
+        from ..suggest.propagate import DecisionIndex
+        from ..suggest.service import PROPAGATION_PRECISION
+
+        self.data = data
+        self.label_map = project.get_setting("label_map", {}) or {}
+        self.order = tuple(project.get_setting("merge_order") or ("decision", "pattern", "model"))
+        self.min_precision = project.get_setting("propagation_precision", PROPAGATION_PRECISION)
+        path = project.get_setting("patterns")
+        matcher = PatternMatcher.from_file(path, lang=lang) if path else None
+        texts = [t for t, _ in data.dev_gold]
+        self.patterns = [matcher(t) for t in texts] if matcher else [[] for _ in texts]
+        self.decisions = DecisionIndex(lang)
+        for i, eg in enumerate(data.train):
+            spans = [Span(e.start_char, e.end_char, e.label_) for e in eg.reference.ents]
+            self.decisions.add(eg.reference.text, spans, article_id=i)
+
+    def score(self, nlp) -> dict:
+        from ..suggest.engine import finalize
+
+        texts = [t for t, _ in self.data.dev_gold]
+        model = predict(nlp, texts) if nlp is not None else [[] for _ in texts]
+        labels = set(self.data.labels)
+        pairs = []
+        for (text, gold), m, pat in zip(self.data.dev_gold, model, self.patterns, strict=True):
+            shown = finalize(text, [*m, *pat], self.decisions, order=self.order,
+                             label_map=self.label_map, label_set=labels,
+                             min_precision=self.min_precision)  # fmt: skip
+            pairs.append((gold, {(s.start, s.end, s.label) for s in shown}))
+        return score_spans(pairs, labels)
 
 
 def resolve_base(project, base: str) -> str | None:
@@ -143,9 +188,14 @@ def train_ner(project, options: TrainOptions | None = None,
             f"{len(data.dev_gold)}); accept more articles first"
         )
     baseline_name = current_model(project)
+    scorer = SuggestionScorer(project, data, lang)
     baseline = None
     if baseline_name is not None:
-        baseline = score_model(load_ner(baseline_name), data, label_map)
+        current = load_ner(baseline_name)
+        baseline = score_model(current, data, label_map)
+        baseline["suggestions"] = scorer.score(current)
+    else:
+        baseline = {"f": 0.0, "p": 0.0, "r": 0.0, "none": True, "suggestions": scorer.score(None)}
     if base is None:
         from spacy.cli.init_config import init_config
 
@@ -220,5 +270,6 @@ def train_ner(project, options: TrainOptions | None = None,
         result.scores = best
     else:
         result.scores = score_model(nlp, data, label_map)
+    result.scores["suggestions"] = scorer.score(nlp)
     result.seconds = round(time.perf_counter() - t0, 2)
     return result
