@@ -151,8 +151,9 @@ class Project:
     def accepted_signature(self) -> tuple:
         return self.articles.accepted_signature()
 
-    def article_ids(self, status: str | None = None, search: str | None = None) -> list[int]:
-        return self.articles.ids(status, search)
+    def article_ids(self, status: str | None = None, search: str | None = None,
+                    flagged: bool = False) -> list[int]:  # fmt: skip
+        return self.articles.ids(status, search, flagged)
 
     def ensure_search_index(self, chunk: int = 5000) -> int:
         return self.articles.ensure_search_index(chunk)
@@ -207,6 +208,10 @@ class Project:
                            expected_version: int | None = None,
                            undo: bool = False) -> None:  # fmt: skip
         self.edits.suggest(article_id, spans, annotator, expected_version, undo)
+
+    def flag(self, article_id: int, flagged: bool = True, note: str = "", annotator: str = "",
+             expected_version: int | None = None) -> tuple[bool, str]:  # fmt: skip
+        return self.edits.flag(article_id, flagged, note, annotator, expected_version)
 
     def set_status(self, article_id: int, status: str, annotator: str = "",
                    confirm: Sequence[Span] = (), expected_version: int | None = None,

@@ -26,16 +26,18 @@ class Article:
     prodigy_input_hash: int | None = None
     prodigy_task_hash: int | None = None
     annotation: str = "complete"  # or "partial": only its spans are known (records.py)
+    flagged: bool = False  # flagged for later by an annotator, with `flag_note`
+    flag_note: str = ""
 
 
 COLS = (
     "id, text, title, source, meta, status, status_by, status_at, input_hash, version, "
-    "prodigy_input_hash, prodigy_task_hash, annotation"
+    "prodigy_input_hash, prodigy_task_hash, annotation, flagged, flag_note"
 )
 
 
 def _article(row: tuple) -> Article:
-    return Article(*row[:4], json.loads(row[4]), *row[5:])
+    return Article(*row[:4], json.loads(row[4]), *row[5:13], bool(row[13]), row[14])
 
 
 def fts_query(text: str) -> str:
@@ -130,8 +132,11 @@ class Articles:
                                       ).fetchone())  # fmt: skip
 
     # ---- the queue ----------------------------------------------------------------------
-    def ids(self, status: str | None = None, search: str | None = None) -> list[int]:
+    def ids(self, status: str | None = None, search: str | None = None,
+            flagged: bool = False) -> list[int]:  # fmt: skip
         sql, args, conds = "SELECT id FROM articles", [], []
+        if flagged:
+            conds.append("flagged = 1")
         if status:
             conds.append("status = ?")
             args.append(status)
@@ -198,6 +203,7 @@ class Articles:
         for status, n in self._q("SELECT status, count(*) FROM articles GROUP BY status"):
             out[status] = n
         out["articles"] = sum(out[s] for s in STATUSES)
+        out["flagged"] = self._q("SELECT count(*) FROM articles WHERE flagged = 1").fetchone()[0]
         return out
 
     def stats(self) -> dict:

@@ -120,6 +120,23 @@ class Edits:
                             annotator,
                             spans=[[s.start, s.end, s.label] for s in spans])  # fmt: skip
 
+    def flag(self, article_id: int, flagged: bool, note: str = "", annotator: str = "",
+             expected_version: int | None = None) -> tuple[bool, str]:  # fmt: skip
+        """Flag an article for later (with a note), or clear the flag. Returns the flag and
+        note it had, for undo."""
+        with self.store.write(_expect(article_id, expected_version)):
+            row = self.store.conn.execute("SELECT flagged, flag_note FROM articles WHERE id = ?",
+                                          [article_id]).fetchone()  # fmt: skip
+            if row is None:
+                raise ProjectError(f"no article {article_id}")
+            self.store.conn.execute(
+                "UPDATE articles SET flagged = ?, flag_note = ?, version = version + 1 "
+                "WHERE id = ?",
+                [int(flagged), note.strip() if flagged else "", article_id],
+            )
+            self.events.log("flag" if flagged else "unflag", article_id, annotator, note=note)
+        return bool(row[0]), row[1]
+
     def set_status(self, article_id: int, status: str, annotator: str = "",
                    confirm: Sequence[Span] = (), expected_version: int | None = None,
                    span_ids: Sequence[int] | None = None) -> AcceptResult:  # fmt: skip

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 APPLICATION_ID = int.from_bytes(b"ANNO", "big")  # PRAGMA application_id of every project
-SCHEMA_VERSION = 4  # PRAGMA user_version: the number of migrations below
+SCHEMA_VERSION = 5  # PRAGMA user_version: the number of migrations below
 migrations = Migrations("annotator")
 
 
@@ -234,3 +234,11 @@ def m004_article_suggestions(db: Database) -> None:
     """Suggestions stored with an article also come from the annotator's own labelling in
     that article ("label all occurrences"): their source says which."""
     db.execute("ALTER TABLE imported_suggestions ADD COLUMN source TEXT NOT NULL DEFAULT 'import'")
+
+
+@migrations()
+def m005_flags(db: Database) -> None:
+    """An annotator can flag an article for later, with a note."""
+    db.execute("ALTER TABLE articles ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE articles ADD COLUMN flag_note TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX idx_articles_flagged ON articles(flagged, id) WHERE flagged = 1")
