@@ -1,4 +1,7 @@
-"""Token boundaries of an article, for snapping selections and growing/shrinking spans.
+"""Token boundaries of an article: the one place that snaps spans to whole tokens.
+
+The store's span checks, the window's selections and boundary keys, the import and the
+suggestion engine (model entities on another tokenizer's doc) all snap through here.
 
 Uses the tokenizer of the project's language (`spacy.blank(lang)`), the same one export
 uses, so a span made in the window always falls on the boundaries spaCy trains with.
@@ -20,13 +23,19 @@ def blank(lang: str = "en"):
 class TokenIndex:
     """Start and end offsets (code points) of every non-space token of a text."""
 
-    def __init__(self, text: str, lang: str = "en"):
-        doc = blank(lang).tokenizer(text)  # the tokenizer alone has no max_length
+    def __init__(self, text: str, lang: str = "en", *, doc=None):
+        if doc is None:
+            doc = blank(lang).tokenizer(text)  # the tokenizer alone has no max_length
         toks = [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
         self.starts = [s for s, _ in toks]
         self.ends = [e for _, e in toks]
         self.text_length = len(text)
         self.words = [text[s:e] for s, e in toks]
+
+    @classmethod
+    def of_doc(cls, doc) -> TokenIndex:
+        """The boundaries of an already tokenized spaCy Doc."""
+        return cls(doc.text, doc=doc)
 
     def __len__(self) -> int:
         return len(self.starts)

@@ -332,13 +332,17 @@ def test_snap_to_tokens():
     assert snap_to_tokens(doc, 5, 5) is None
 
 
-def test_snap_matches_char_span_expand():
+def test_snap_matches_char_span_expand_on_words():
+    """Like spaCy's char_span(alignment_mode="expand"), except that whitespace tokens are
+    never part of a span: a range of only whitespace covers nothing, and a range reaching
+    into whitespace is widened to the words it touches only."""
     doc = spacy.blank("en")("  Vladimir Putin's  forces,\n\nnear Kherson (Ukraine).  ")
     text = doc.text
     for start in range(len(text) + 1):
         for end in range(start + 1, len(text) + 1):
-            span = doc.char_span(start, end, alignment_mode="expand")
-            expected = None if span is None or len(span) == 0 else (span.start_char, span.end_char)
+            words = [t for t in doc if not t.is_space and t.idx < end
+                     and start < t.idx + len(t.text)]  # fmt: skip
+            expected = (words[0].idx, words[-1].idx + len(words[-1].text)) if words else None
             assert snap_to_tokens(doc, start, end) == expected, (start, end)
 
 
