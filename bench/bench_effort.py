@@ -29,20 +29,7 @@ from annotator.core.formats import read_file  # noqa: E402
 from annotator.core.project import Project  # noqa: E402
 from annotator.core.records import ArticleRecord, Span  # noqa: E402
 from annotator.core.suggest.service import SuggestionService  # noqa: E402
-
-
-def corrections(shown: list[Span], gold: list[Span]) -> int:
-    """What the annotator must do to turn `shown` into `gold`."""
-    unmatched = list(gold)
-    cost = 0
-    for s in sorted(shown, key=lambda s: (s.start, s.end)):
-        hit = next((g for g in unmatched if g.start < s.end and s.start < g.end), None)
-        if hit is None:
-            cost += 1  # a wrong suggestion, deleted
-            continue
-        unmatched.remove(hit)
-        cost += (s.label != hit.label) + ((s.start, s.end) != (hit.start, hit.end))
-    return cost + len(unmatched)  # missing spans, added by hand
+from annotator.core.train.scoring import corrections  # noqa: E402
 
 
 def read_gold(path: Path) -> list[tuple[str, list[Span]]]:

@@ -36,3 +36,19 @@ def score_spans(pairs: Iterable[tuple[set[tuple[int, int, str]], set[tuple[int, 
     out = prf(tp, fp, fn)
     out["per_label"] = {lab: prf(*c) for lab, c in sorted(counts.items())}
     return out
+
+
+def corrections(shown, gold) -> int:
+    """What an annotator must do to turn the suggestions `shown` into `gold` (spans with
+    start, end, label): a wrong suggestion deleted = 1, a wrong label = 1, a wrong boundary
+    = 1, a missing span added = 1. The measure of bench/bench_effort.py."""
+    unmatched = list(gold)
+    cost = 0
+    for s in sorted(shown, key=lambda s: (s.start, s.end)):
+        hit = next((g for g in unmatched if g.start < s.end and s.start < g.end), None)
+        if hit is None:
+            cost += 1
+            continue
+        unmatched.remove(hit)
+        cost += (s.label != hit.label) + ((s.start, s.end) != (hit.start, hit.end))
+    return cost + len(unmatched)

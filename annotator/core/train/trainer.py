@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ..errors import ProjectError
 from ..records import Span
 from .data import TrainingSet, rehearsal, training_set
-from .scoring import score_spans
+from .scoring import corrections, score_spans
 
 MIN_TRAIN, MIN_DEV = 5, 2  # accepted articles needed in each set to train at all
 REHEARSE_MAX = 500  # pending texts the base model annotates for rehearsal
@@ -51,11 +51,14 @@ class TrainResult:
     @property
     def better(self) -> bool:
         """Whether it should become the suggestion model: what the annotator would see with
-        it (its spans merged with the patterns and the project's decisions) is closer to
-        the dev articles than with the model in use. A model alone can score well and still
-        add nothing (or only noise) to what patterns and decisions already suggest."""
+        it (its spans merged with the patterns and the project's decisions) needs fewer
+        corrections on the dev articles than with the model in use (then: a higher F).
+        A model alone can score well and still add nothing, or only noise, to what
+        patterns and decisions already suggest."""
         mine, theirs = self.scores.get("suggestions"), (self.baseline or {}).get("suggestions")
         if mine is not None and theirs is not None:
+            if mine["corrections"] != theirs["corrections"]:
+                return mine["corrections"] < theirs["corrections"]
             return mine["f"] > theirs["f"]
         return self.baseline is None or self.scores["f"] > self.baseline["f"]
 
@@ -115,13 +118,17 @@ class SuggestionScorer:
         texts = [t for t, _ in self.data.dev_gold]
         model = predict(nlp, texts) if nlp is not None else [[] for _ in texts]
         labels = set(self.data.labels)
-        pairs = []
+        pairs, cost = [], 0
         for (text, gold), m, pat in zip(self.data.dev_gold, model, self.patterns, strict=True):
             shown = finalize(text, [*m, *pat], self.decisions, order=self.order,
                              label_map=self.label_map, label_set=labels,
                              min_precision=self.min_precision)  # fmt: skip
             pairs.append((gold, {(s.start, s.end, s.label) for s in shown}))
-        return score_spans(pairs, labels)
+            cost += corrections(shown, [Span(*g) for g in gold])
+        out = score_spans(pairs, labels)
+        out["corrections"] = cost
+        out["per_text"] = round(cost / max(len(pairs), 1), 4)
+        return out
 
 
 def resolve_base(project, base: str) -> str | None:
