@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,41 @@ import typer
 
 from annotator import __version__
 from annotator.core.records import STATUSES
+
+
+def _flags_without_metavar() -> None:
+    """Typer's rich help shows a type after every option, ``--strict <bool>`` included; a flag
+    takes no value, so it shows none (a no-op on typer versions without that column)."""
+    from typer.core import TyperOption
+
+    show = getattr(TyperOption, "display_type_rich", None)
+    if show is None or getattr(show, "_annotator", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag else show(self, ctx)
+
+    display_type_rich._annotator = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_without_metavar()
+
+
+class ExportFormat(StrEnum):
+    spacy = "spacy"
+    jsonl = "jsonl"
+    conll = "conll"
+    hf = "hf"
+
+
+class Theme(StrEnum):
+    light = "light"
+    dark = "dark"
+
+
+ENV_DB = "ANNOTATOR_DB"
+PROBLEM_LINES = 50  # problem spans listed one by one on stderr; the rest are counted
 
 app = typer.Typer(
     name="annotator",
@@ -24,7 +61,14 @@ app.add_typer(labels_app, name="labels")
 
 DbOpt = Annotated[
     Path | None,
-    typer.Option("--db", help="Project file (default: the default project in your data folder)."),
+    typer.Option("--db", help=f"Project file (default: ${ENV_DB}, else the default project "
+                 "in your data folder)."),
+]
+LabelsOpt = Annotated[
+    str | None,
+    typer.Option("--labels", help="The project's labels, comma-separated (PERSON,ORG,GPE): "
+                 "added in this order if missing, before any suggestion could seed the "
+                 "model's labels."),
 ]
 
 
@@ -37,11 +81,32 @@ def open_project(db: Path | None, must_exist: bool = False):
     from annotator.core.paths import default_project
     from annotator.core.project import Project
 
-    path = db or default_project()
+    path = project_path(db) or default_project()
     project = Project(path, create=not must_exist)
     if project.warning:
         typer.echo(f"annotator: warning: {project.warning}", err=True)
     return project
+
+
+def project_path(db: Path | None) -> Path | None:
+    """``--db``, else $ANNOTATOR_DB, else None (the default project)."""
+    env = os.environ.get(ENV_DB, "").strip()
+    return db or (Path(env).expanduser() if env else None)
+
+
+def label_list(labels: str | None) -> list[str]:
+    names = [n.strip() for n in (labels or "").split(",") if n.strip()]
+    if labels is not None and not names:
+        fail("--labels: name at least one label (PERSON,ORG,GPE)")
+    return list(dict.fromkeys(names))
+
+
+def set_labels(project, names: list[str]) -> list[str]:
+    """Add the missing ``names`` (in order); says what it added. Returns the added."""
+    added = project.ensure_labels(names) if names else []
+    if added:
+        typer.echo(f"added labels: {', '.join(added)}", err=True)
+    return added
 
 
 @app.callback(invoke_without_command=True)
@@ -60,7 +125,70 @@ def root(
 
         raise typer.Exit(run_self_check())
     if ctx.invoked_subcommand is None:
-        gui(db=None, screenshot=None, article=None, theme=None)
+        gui(db=project_path(None), screenshot=None, article=None, theme=None)
+
+
+@app.command("init")
+def init_cmd(
+    db: DbOpt = None,
+    labels: Annotated[
+        str, typer.Option("--labels", help="The labels, comma-separated, in key order "
+                          "(PERSON,ORG,GPE: keys 1, 2, 3).")
+    ] = ...,  # type: ignore[assignment]
+    model: Annotated[
+        str | None, typer.Option("--model", help="Suggestion model: package name or path; "
+                                 "none: patterns and earlier decisions only.")
+    ] = None,
+    patterns: Annotated[
+        Path | None, typer.Option("--patterns", help="EntityRuler patterns (JSONL).")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language code of the tokenizer (default en).")
+    ] = None,
+) -> None:
+    """Create a project with these labels (an existing one gets the missing labels and the
+    settings given)."""
+    names = label_list(labels)
+    if patterns is not None and not patterns.is_file():
+        fail(f"{patterns}: no such patterns file")
+    if lang is not None:
+        import spacy.util
+
+        try:
+            spacy.util.get_lang_class(lang)
+        except Exception:  # noqa: BLE001 (spaCy raises ImportError or its own error)
+            fail(f"--lang {lang!r}: spaCy has no such language")
+    path = project_path(db)
+    if path is None:
+        from annotator.core.paths import default_project
+
+        path = default_project()
+    existed = path.exists() and path.stat().st_size > 0
+    with open_project(path) as project, project.write():
+        had = project.label_names()
+        if lang is not None and lang != project.language:
+            if project.counts()["articles"]:
+                fail(f"--lang {lang}: the project has articles tokenized as "
+                     f"{project.language}; start a new project")  # fmt: skip
+            project.set_setting("language", lang)
+        added = project.ensure_labels(names)
+        if model is not None:
+            project.set_setting("model", model)
+        if patterns is not None:
+            project.set_setting("patterns", str(patterns.resolve()))
+        keys = {lab.name: lab.key for lab in project.labels()}
+        language = project.language
+    typer.echo(f"{'updated' if existed else 'created'} {Path(path).resolve()}")
+    if added:
+        typer.echo("labels added: " + ", ".join(f"{n} (key {keys[n] or '-'})" for n in added))
+    there = [n for n in names if n in had]
+    if there:
+        typer.echo(f"labels already there: {', '.join(there)}")
+    if model is not None:
+        typer.echo(f"model: {model}")
+    if patterns is not None:
+        typer.echo(f"patterns: {patterns.resolve()}")
+    typer.echo(f"language: {language}")
 
 
 @app.command("import")
@@ -74,14 +202,17 @@ def import_cmd(
         bool, typer.Option("--suggest", help="Compute suggestions for the new articles too.")
     ] = False,
     annotator: Annotated[str, typer.Option(help="Who is importing.")] = "",
+    labels: LabelsOpt = None,
 ) -> None:
     """Import articles from files and folders."""
     from annotator.core.importing import import_paths
 
+    names = label_list(labels)
     for p in paths:
         if not p.exists():
             fail(f"{p}: no such file or folder")
     with open_project(db) as project, _progress("Importing") as bar:
+        set_labels(project, names)
         report = import_paths(project, paths, strict=strict, annotator=annotator, progress=bar)
     for bad in report.bad:
         typer.echo(f"annotator: {'error' if strict else 'skipped'}: {bad}", err=True)
@@ -99,11 +230,17 @@ def import_cmd(
 @app.command("export")
 def export_cmd(
     out: Annotated[
-        Path, typer.Option("--out", help="Output folder (spacy) or file/folder (jsonl).")
+        Path, typer.Option("--out", help="Output folder (spacy, conll, hf) or file/folder "
+                           "(jsonl).")
     ],
     db: DbOpt = None,
-    format: Annotated[str, typer.Option("--format", help="spacy or jsonl.")] = "spacy",
-    dev_split: Annotated[float, typer.Option(help="Share of articles for dev.spacy.")] = 0.2,
+    format: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="spacy: train.spacy/dev.spacy; jsonl: Prodigy tasks; "
+                     "conll: IOB2 train.conll/dev.conll; hf: Hugging Face train.jsonl/dev.jsonl "
+                     "with labels.json."),
+    ] = ExportFormat.spacy,
+    dev_split: Annotated[float, typer.Option(help="Share of articles for the dev set.")] = 0.2,
     seed: Annotated[int, typer.Option(help="Seed of the stable train/dev split.")] = 0,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail if any span is off spaCy's token boundaries.")
@@ -112,14 +249,14 @@ def export_cmd(
         list[str] | None, typer.Option("--status", help="Statuses to export (repeatable).")
     ] = None,
 ) -> None:
-    """Export accepted work as spaCy DocBins (train/dev) or Prodigy-style JSONL.
+    """Export accepted work as spaCy DocBins, Prodigy-style JSONL, CoNLL IOB2 or Hugging Face
+    JSONL (train/dev, except jsonl).
 
     Prints articles, spans and spans per label for each split; problems and warnings go to
     stderr. Exits non-zero when nothing was exported or the export was refused."""
     from annotator.core.export import export_project
 
-    if format not in ("spacy", "jsonl"):
-        fail(f"--format must be spacy or jsonl, not {format!r}")
+    format = ExportFormat(format).value
     if not 0.0 <= dev_split < 1.0:
         fail("--dev-split must be at least 0 and less than 1")
     statuses = status or ["accepted"]
@@ -151,12 +288,16 @@ def export_cmd(
         typer.echo(f"annotator: not exported (by status): {left}", err=True)
     if report.duplicates_skipped:
         typer.echo(f"annotator: skipped {report.duplicates_skipped} duplicate articles", err=True)
-    for m in report.misaligned:
+    for m in report.misaligned[:PROBLEM_LINES]:
         typer.echo(
             f"annotator: problem: article {m.article_id} [{m.start}, {m.end}) {m.label} "
             f"{m.text!r}: {m.kind} ({m.hint})",
             err=True,
         )
+    if len(report.misaligned) > PROBLEM_LINES:
+        typer.echo(f"annotator: … and {len(report.misaligned) - PROBLEM_LINES} more problem "
+                   "spans" + (" (all in manifest.json)" if format != "jsonl" else ""),
+                   err=True)  # fmt: skip
     for warning in report.warnings:
         typer.echo(f"annotator: warning: {warning}", err=True)
     for path in report.files:
@@ -174,6 +315,8 @@ def stats_cmd(
     """Counts of articles by status and of accepted spans by label."""
     with open_project(db, must_exist=True) as project:
         stats = project.stats()
+        used = Path(project.path).resolve()
+    typer.echo(f"project: {used}", err=as_json)
     if as_json:
         typer.echo(json.dumps(stats, ensure_ascii=False))
         return
@@ -196,27 +339,53 @@ def labels_list(db: DbOpt = None) -> None:
 
 @labels_app.command("add")
 def labels_add(
-    name: str,
+    names: Annotated[list[str], typer.Argument(help="One or more label names.")],
     db: DbOpt = None,
-    colour: Annotated[str | None, typer.Option("--colour", "--color")] = None,
-    key: Annotated[str | None, typer.Option("--key")] = None,
+    colour: Annotated[
+        str | None, typer.Option("--colour", "--color", help="Colour (one label only).")
+    ] = None,
+    key: Annotated[str | None, typer.Option("--key", help="Key 1-9 or 0 (one label only).")] = None,
 ) -> None:
-    """Add a label."""
-    with open_project(db) as project:
-        lab = project.add_label(name, colour=colour, key=key)
-    typer.echo(f"added {lab.name} {lab.colour} key {lab.key or '-'}")
+    """Add labels. Each gets a colour no other label has and, among the first ten, a key."""
+    if len(names) > 1 and (colour or key):
+        fail("--colour and --key go with a single label")
+    with open_project(db) as project, project.write():
+        for name in names:
+            project.add_label(name, colour=colour, key=key)
+        labels = {lab.name: lab for lab in project.labels()}
+    for name in names:
+        lab = labels[name]
+        typer.echo(f"added {lab.name} {lab.colour} key {lab.key or '-'}")
 
 
 @labels_app.command("remove")
 def labels_remove(
-    name: str,
+    names: Annotated[list[str], typer.Argument(help="One or more label names.")],
     db: DbOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Also delete its spans.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Also delete their spans.")] = False,
 ) -> None:
-    """Remove a label (refused while spans use it, unless --force)."""
+    """Remove labels (refused while spans use one, unless --force); keys move up."""
+    removed = []
+    with open_project(db, must_exist=True) as project, project.write():
+        for name in names:
+            removed.append((name, project.remove_label(name, force=force)))
+    for name, n in removed:
+        typer.echo(f"removed {name}" + (f" and its {n} spans" if n else ""))
+
+
+@labels_app.command("key")
+def labels_key(
+    label: str,
+    key: Annotated[str, typer.Argument(help="1-9 or 0; a label that had it gets a free key.")],
+    db: DbOpt = None,
+) -> None:
+    """Give a label a keyboard shortcut."""
     with open_project(db, must_exist=True) as project:
-        n = project.remove_label(name, force=force)
-    typer.echo(f"removed {name}" + (f" and its {n} spans" if n else ""))
+        changed = project.label_store.set_key(label, key)
+    typer.echo(f"{label} has key {key}")
+    for name, k in changed.items():
+        if name != label:
+            typer.echo(f"{name} now has key {k or '-'}")
 
 
 @labels_app.command("rename")
@@ -264,14 +433,18 @@ def suggest_cmd(
         str | None,
         typer.Option(
             "--order",
-            help="Which source wins an overlap, first wins (default decision,pattern,model).",
+            help="Which source wins an overlap: the three sources decision, pattern and model, "
+            "comma-separated, first wins (default decision,pattern,model).",
         ),
     ] = None,
+    labels: LabelsOpt = None,
 ) -> None:
     """Compute and cache suggestions for every pending article."""
     from annotator.core.suggest.service import configure_suggester, suggest_pending
 
+    names = label_list(labels)
     with open_project(db, must_exist=True) as project:
+        set_labels(project, names)
         suggester = configure_suggester(
             project, model=model, patterns=patterns, label_map=map_, order=order
         )
@@ -299,11 +472,11 @@ def gui(
         typer.Option("--screenshot", help="Render the window offscreen to a PNG and exit."),
     ] = None,
     article: Annotated[int | None, typer.Option("--article", help="Article id to show.")] = None,
-    theme: Annotated[str | None, typer.Option("--theme", help="light or dark.")] = None,
+    theme: Annotated[Theme | None, typer.Option("--theme", help="The window's colours.")] = None,
 ) -> None:
     """Open the desktop app."""
-    if theme not in (None, "light", "dark"):
-        fail(f"--theme must be light or dark, not {theme!r}")
+    theme = Theme(theme).value if theme is not None else None
+    db = project_path(db)
     try:
         from annotator.gui.app import run_gui
     except ImportError as exc:  # the window is not built yet, or Qt is missing

@@ -202,6 +202,27 @@ class SetStatus(Edit):
         project.undo_status(self.result, annotator)
 
 
+@dataclass
+class Flag(Edit):
+    """Flag an article for later with an optional note, or clear its flag."""
+
+    article_id: int
+    flagged: bool
+    note: str = ""
+    before: tuple[bool, str] | None = None  # the flag and note it had
+    text: str = "flag"
+
+    def __post_init__(self):
+        self.text = "flag" if self.flagged else "clear flag"
+
+    def apply(self, project, annotator=""):
+        self.before = project.flag(self.article_id, self.flagged, self.note, annotator)
+
+    def revert(self, project, annotator=""):
+        flagged, note = self.before if self.before is not None else (not self.flagged, "")
+        project.flag(self.article_id, flagged, note, annotator)
+
+
 def accept_edit(article_id: int, shown: Sequence[ShownSpan]) -> SetStatus:
     """Accepting confirms every suggestion still shown."""
     return SetStatus(article_id, "accepted", [s.span for s in shown if not s.confirmed])

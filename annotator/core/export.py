@@ -3,7 +3,10 @@ place safely.
 
 The writers (:mod:`annotator.core.formats.docbin` for spaCy's ``train.spacy`` /
 ``dev.spacy`` / ``manifest.json``, :mod:`annotator.core.formats.prodigy_tasks` for Prodigy
-JSONL) know nothing of the project file or of what is already on disk. This module owns:
+JSONL, :mod:`annotator.core.formats.conll` for IOB2 ``train.conll`` / ``dev.conll``,
+:mod:`annotator.core.formats.hf` for Hugging Face ``train.jsonl`` / ``dev.jsonl`` /
+``labels.json``; every format but jsonl is a folder with a ``manifest.json``) know nothing
+of the project file or of what is already on disk. This module owns:
 
 * **What is never overwritten.** The project file (and its ``-wal``, ``-shm``,
   ``-journal``), a folder holding it, and any file this project's exports did not write.
@@ -20,7 +23,9 @@ JSONL) know nothing of the project file or of what is already on disk. This modu
   checksums are recorded before the swap (old and new both accepted) and narrowed to the
   new set after it, so a kill at any point never makes the next export refuse its own files.
 * **The report.** Counts by split and label, articles left out by status, partial articles,
-  problem spans by kind. An export with no article at all writes nothing and raises
+  problem spans by kind, and warnings about what ``spacy train`` trips on (an empty dev
+  set, a label with fewer than :data:`FEW_EXAMPLES` examples in train, problem spans). An
+  export with no article at all writes nothing and raises
   :class:`NothingToExportError`.
 """
 
@@ -36,6 +41,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .formats.conll import export_conll
 from .formats.docbin import (
     PROBLEM_KINDS,
     ExportArticle,
@@ -45,6 +51,7 @@ from .formats.docbin import (
     ProgressCallback,
     export_spacy,
 )
+from .formats.hf import export_hf
 from .formats.prodigy_tasks import export_jsonl
 from .project import Project
 from .records import STATUSES
@@ -65,9 +72,15 @@ __all__ = [
     "export_target",
 ]
 
-FORMATS = ("spacy", "jsonl")
+FORMATS = ("spacy", "jsonl", "conll", "hf")
 EXPORTS_SETTING = "exports"  # real path -> [sha256 of what an export of this project wrote]
 SPACY_FILES = ("train.spacy", "dev.spacy", "manifest.json")
+FOLDER_FILES = {  # the files of each folder format
+    "spacy": SPACY_FILES,
+    "conll": ("train.conll", "dev.conll", "manifest.json"),
+    "hf": ("train.jsonl", "dev.jsonl", "labels.json", "manifest.json"),
+}
+FEW_EXAMPLES = 10  # fewer examples of a label in train than this: a warning
 CONFIG_FILE = "config.cfg"  # ready for `python -m spacy train`
 JSONL_DEFAULT_NAME = "annotations.jsonl"
 
@@ -155,19 +168,28 @@ def export_project(
                                                                    project.language)
                 names.append(CONFIG_FILE)
             final = target
+        elif format in ("conll", "hf"):
+            kw = dict(dev_split=dev_split, seed=seed, strict=strict, on_progress=on_progress,
+                      statuses=statuses, excluded=excluded)  # fmt: skip
+            if format == "hf":
+                kw["labels"] = project.label_names()
+            report = (export_hf if format == "hf" else export_conll)(articles, staging, nlp,
+                                                                     **kw)  # fmt: skip
+            names, final = list(FOLDER_FILES[format]), target
         else:
             report = export_jsonl(articles, staging / target.name, nlp, statuses=statuses,
                                   strict=strict, on_progress=on_progress,
                                   excluded=excluded)  # fmt: skip
             names = [target.name]
             final = target.parent
+        few_examples_warning(report)
         if report.total_articles == 0:
             report.files = []
             raise NothingToExportError(_nothing_message(report, statuses, target), report)
         written = {str(final / n): report.checksums[n] for n in names}
         current = guard.check(target, format)  # again: the target may have changed meanwhile
         guard.record({p: [d, *([current[p]] if p in current else [])] for p, d in written.items()})
-        if format == "spacy":
+        if format != "jsonl":
             _swap_in(staging, target)
         else:
             os.replace(staging / target.name, target)
@@ -182,6 +204,19 @@ def export_project(
             for d in made:
                 with contextlib.suppress(OSError):
                     d.rmdir()
+
+
+def few_examples_warning(report: ExportReport) -> None:
+    """Warn about labels with fewer than FEW_EXAMPLES examples in train (in the whole
+    export for jsonl, which has no split)."""
+    split = "train" if "train" in report.counts else "all"
+    seen = report.labels.get(split, {})
+    names = sorted({lab for counts in report.labels.values() for lab in counts})
+    few = [f"{lab} ({seen.get(lab, 0)})" for lab in names if seen.get(lab, 0) < FEW_EXAMPLES]
+    if few and report.total_articles:
+        where = "in train" if split == "train" else "in the export"
+        report.warnings.append(f"{len(few)} label(s) with fewer than {FEW_EXAMPLES} examples "
+                               f"{where}, too few to learn: {', '.join(few)}")  # fmt: skip
 
 
 def write_train_config(folder: Path, target: Path, lang: str) -> str:

@@ -135,7 +135,6 @@ def test_strict_imports_nothing(tmp_path):
     [
         (["stats", "--db", "{tmp}/missing.db"], "no such project file"),
         (["import", "--db", "{tmp}/p.db", "{tmp}/nope.txt"], "no such file or folder"),
-        (["export", "--db", "{tmp}/p.db", "--out", "{tmp}/o", "--format", "xml"], "spacy or jsonl"),
         (["labels", "remove", "NOPE", "--db", "{tmp}/p.db"], "no label NOPE"),
         (["labels", "recolour", "ORG", "red", "--db", "{tmp}/p.db"], "not a colour"),
     ],

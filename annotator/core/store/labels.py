@@ -4,6 +4,12 @@ The list is cached per connection and re-read whenever `PRAGMA data_version` say
 changed, so a rename or removal in another window or by the command line is seen at once.
 Spans, dismissed and imported suggestions refer to labels by foreign key: a rename is one
 `UPDATE labels` that cascades, and a label in use cannot be deleted by accident.
+
+Keys: after every add and remove, `rekey` runs in the same transaction: labels without a key
+get the free keys (1-9, 0) in label order, and if one of the first ten labels still has none,
+it takes the key of the last label past the tenth that holds one. So the first ten labels
+always have a key; a key chosen with `set_key` (``labels key``) stays where it was put.
+Colours: a new label gets `colours.pick_colour`, never a colour another label has.
 """
 
 from __future__ import annotations
@@ -64,21 +70,71 @@ class Labels:
             if name in existing:
                 raise ProjectError(f"label {name} exists already")
             used = {lab.key for lab in existing.values() if lab.key}
-            if key is None:
-                key = next((k for k in colours.KEYS if k not in used), None)
-            elif key in used:
+            if key is not None and key in used:
                 raise ProjectError(f"key {key} is taken by another label")
             order = max((lab.ord for lab in existing.values()), default=-1) + 1
-            label = Label(name, colour or colours.default_colour(name), key, order)
+            colour = colour or colours.pick_colour(name, [lab.colour for lab in
+                                                          existing.values()])  # fmt: skip
             self.store.conn.execute(
                 "INSERT INTO labels(name, colour, key, ord) VALUES (?, ?, ?, ?)",
-                [label.name, label.colour, label.key, label.ord],
+                [name, colour, key, order],
             )
+            self.rekey()
+            label = {lab.name: lab for lab in self.all()}[name]
             self.events.log("label_add", annotator=annotator, label=name, colour=label.colour,
-                            key=key)  # fmt: skip
-            self.forget()
+                            key=label.key)  # fmt: skip
         self.forget()
         return label
+
+    def rekey(self, keep: str | None = None) -> dict[str, str | None]:
+        """Give keys as the module docstring says (call inside a write transaction); label
+        ``keep`` never gives its key away. Returns the labels whose key changed."""
+        conn = self.store.conn
+        rows = conn.execute("SELECT name, key FROM labels ORDER BY ord, name").fetchall()
+        keys = {name: (key if key in colours.KEYS else None) for name, key in rows}
+        names = [name for name, _ in rows]
+        head = names[: len(colours.KEYS)]
+        free = [k for k in colours.KEYS if k not in keys.values()]
+        donors = [n for n in reversed(names[len(colours.KEYS) :]) if keys[n] and n != keep]
+        for name in head:
+            if keys[name] is None:
+                if not free and not donors:
+                    break
+                if not free:
+                    donor = donors.pop(0)
+                    free.append(keys[donor])
+                    keys[donor] = None
+                keys[name] = free.pop(0)
+        before = dict(rows)
+        changed = {n: k for n, k in keys.items() if k != before[n]}
+        for name, key in changed.items():
+            conn.execute("UPDATE labels SET key = ? WHERE name = ?", [key, name])
+        self.forget()
+        return changed
+
+    def set_key(self, name: str, key: str, annotator: str = "") -> dict[str, str | None]:
+        """Give label ``name`` the shortcut ``key`` (1-9 or 0). A label that had that key
+        loses it and gets a free one (`rekey`). Returns {label: key} of every label changed."""
+        if key not in colours.KEYS:
+            raise ProjectError(f"key {key!r}: expected one of {' '.join(colours.KEYS)}")
+        with self.store.write():
+            self.forget()
+            labels = {lab.name: lab for lab in self.all()}
+            if name not in labels:
+                raise ProjectError(f"no label {name}")
+            changed: dict[str, str | None] = {}
+            conn = self.store.conn
+            for other in labels.values():
+                if other.key == key and other.name != name:
+                    conn.execute("UPDATE labels SET key = NULL WHERE name = ?", [other.name])
+                    changed[other.name] = None
+            conn.execute("UPDATE labels SET key = ? WHERE name = ?", [key, name])
+            if labels[name].key != key:
+                changed[name] = key
+            changed.update(self.rekey(keep=name))
+            self.events.log("label_key", annotator=annotator, label=name, key=key)
+            self.forget()
+        return {n: k for n, k in changed.items() if k != labels[n].key}
 
     def ensure(self, names: Iterable[str], annotator: str = "") -> list[str]:
         """Add the labels that don't exist yet, all in one transaction. Returns the added."""
@@ -164,6 +220,7 @@ class Labels:
             )
             conn.execute("DELETE FROM spans WHERE label = ?", [name])
             conn.execute("DELETE FROM labels WHERE name = ?", [name])
+            self.rekey()
             self.events.log("label_remove", annotator=annotator, label=name, spans_deleted=used)
             self.forget()
         return used
