@@ -55,9 +55,12 @@ class ArticlePanel(QStackedWidget):
         # "Loading suggestions…" while the article's final suggestions are on their way.
         self.note = _plain_label(head, "suggestNote")
         self.note.hide()
+        self.flag_label = _plain_label(head, "flagNote")  # "⚑ Flagged: note" (f)
+        self.flag_label.hide()
         meta_row = QHBoxLayout()
         meta_row.setSpacing(8)
         meta_row.addWidget(self.status_pill)
+        meta_row.addWidget(self.flag_label)
         meta_row.addWidget(self.meta_label, 1)
         meta_row.addWidget(self.note)
         head_layout = QVBoxLayout(head)
@@ -138,3 +141,8 @@ class ArticlePanel(QStackedWidget):
         if a.status != "pending" and a.status_by:
             parts.append(f"{a.status} by {a.status_by}")
         self.meta_label.setText("  ·  ".join(parts))
+        note = " ".join(a.flag_note.split())
+        short = note if len(note) <= 60 else note[:59] + "…"
+        self.flag_label.setText("⚑ Flagged" + (f": {short}" if short else ""))
+        self.flag_label.setToolTip(f"Flagged for later: {note}" if note else "Flagged for later")
+        self.flag_label.setVisible(a.flagged)

@@ -107,6 +107,8 @@ _BOX_RADIUS = 3.0
 _TAG_PAD_X = 4.0  # inside a tag, left and right of its text
 _TAG_GAP_L = 4.0  # between a span's last character and its tag
 _TAG_GAP_R = 2.0  # after the tag
+DEFAULT_POINT_SIZE = 13.5  # the article's text size; Ctrl+= / Ctrl+- / Ctrl+0 zoom it
+MIN_POINT_SIZE, MAX_POINT_SIZE = 8.0, 36.0
 
 
 def _last_cluster_start(text: str, start: int, end: int) -> int:
@@ -185,6 +187,8 @@ class ArticleView(QPlainTextEdit):
     """Shows one article's text and its spans; reports selections in code points."""
 
     selectionRangeChanged = Signal(object)  # (start, end) code points, or None
+    tabbed = Signal(int)  # Tab (+1) / Shift+Tab (-1): the window moves to the next span
+    visibleChanged = Signal()  # scrolled, resized, zoomed or new spans: what is seen changed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -209,6 +213,7 @@ class ArticleView(QPlainTextEdit):
         self._tag_pixmaps: dict[tuple, QPixmap] = {}  # drawn once per label, kind and size
         self._dark = False
         self._last_range: tuple[int, int] | None = None
+        self._focused: ShownSpan | None = None  # the span keys act on, drawn with a ring
 
         self.setReadOnly(True)
         self.setTextInteractionFlags(
@@ -224,12 +229,15 @@ class ArticleView(QPlainTextEdit):
         font = QFont()
         font.setFamilies(_SERIF_FAMILIES)
         font.setStyleHint(QFont.StyleHint.Serif)
-        font.setPointSizeF(13.5)
+        font.setPointSizeF(DEFAULT_POINT_SIZE)
         self.setFont(font)
         self.document().setDocumentMargin(28)
         self._highlighter = _SpanHighlighter(self)
         self._apply_palette()
         self.selectionChanged.connect(self._report_selection)
+        self.cursorPositionChanged.connect(self._update_focused)
+        self.selectionChanged.connect(self._update_focused)
+        self.verticalScrollBar().valueChanged.connect(lambda _: self.visibleChanged.emit())
 
     # ---- content ---------------------------------------------------------------------
 
@@ -251,6 +259,8 @@ class ArticleView(QPlainTextEdit):
         self.verticalScrollBar().setValue(0)
         self.horizontalScrollBar().setValue(0)
         self._report_selection()
+        self._update_focused()
+        self.visibleChanged.emit()
 
     def set_spans(self, spans: list[ShownSpan]) -> None:
         """Re-highlight only the blocks whose spans changed; keeps the scroll and the cursor."""
@@ -270,7 +280,9 @@ class ArticleView(QPlainTextEdit):
             doc = self.document()
             for number in sorted(blocks):
                 self._highlighter.rehighlightBlock(doc.findBlockByNumber(number))
+        self._focused = self._span_in_focus()
         self.viewport().update()
+        self.visibleChanged.emit()
 
     def set_colours(self, colours: dict[str, str]) -> None:
         self._colours = dict(colours)
@@ -333,6 +345,76 @@ class ArticleView(QPlainTextEdit):
         if c.hasSelection():
             c.clearSelection()
             self.setTextCursor(c)
+
+    # ---- the span in focus, stepping between spans, what is on screen ----------------
+
+    def focused_span(self) -> ShownSpan | None:
+        """The span Delete, a label key or the boundary keys act on (drawn with a ring):
+        the one at the cursor, when nothing is selected."""
+        return self._focused
+
+    def _span_in_focus(self) -> ShownSpan | None:
+        return None if self.textCursor().hasSelection() else self.span_at_cursor()
+
+    def _update_focused(self) -> None:
+        focused = self._span_in_focus()
+        if focused != self._focused:
+            self._focused = focused
+            self.viewport().update()
+
+    def step_span(self, delta: int) -> ShownSpan | None:
+        """Put the cursor on the next (+1) or previous (-1) span, stored or suggested, and
+        scroll to it. Returns it, or None when there is none that way."""
+        if not self._spans:
+            return None
+        current = self._span_in_focus()
+        keys = [(s.start, s.end) for s in self._spans]
+        if current is not None:  # the span after / before the one in focus
+            key = (current.start, current.end)
+            i = bisect_right(keys, key) if delta > 0 else bisect_left(keys, key) - 1
+        else:  # the first span starting at or after / before the cursor
+            offset = self._map.to_py(self.textCursor().selectionStart())
+            i = bisect_left(self._span_starts, offset) - (0 if delta > 0 else 1)
+        if not 0 <= i < len(self._spans):
+            return None
+        span = self._spans[i]
+        self.select_range(span.start, span.start)
+        return span
+
+    def suggestions_out_of_view(self) -> tuple[int, int]:
+        """(above, below): the suggestions entirely above / below the visible part."""
+        suggested = [s for s in self._spans if not s.confirmed]
+        if not suggested or not self.isVisible():
+            return 0, 0
+        vp = self.viewport()
+        top = self._map.to_py(self.cursorForPosition(QPoint(0, 0)).position())
+        bottom = self._map.to_py(
+            self.cursorForPosition(QPoint(vp.width() - 1, vp.height() - 1)).position()
+        )
+        above = sum(1 for s in suggested if s.end <= top)
+        below = sum(1 for s in suggested if s.start >= bottom)
+        if bottom >= len(self._text):
+            below = 0
+        return above, below
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self.visibleChanged.emit()
+
+    # ---- text size -------------------------------------------------------------------
+
+    def point_size(self) -> float:
+        return self.font().pointSizeF()
+
+    def set_point_size(self, size: float) -> float:
+        """Zoom the text (and with it the tags, sized from the text). Returns the size set."""
+        size = min(max(float(size), MIN_POINT_SIZE), MAX_POINT_SIZE)
+        if abs(size - self.point_size()) > 1e-6:
+            font = QFont(self.font())
+            font.setPointSizeF(size)
+            self.setFont(font)  # changeEvent drops the cached tag sizes
+            self.visibleChanged.emit()
+        return size
 
     def tooltip_at(self, pos: QPoint) -> str | None:
         """The hover text for viewport position `pos`, or None off the spans."""
@@ -550,8 +632,21 @@ class ArticleView(QPlainTextEdit):
                                             _BOX_RADIUS, _BOX_RADIUS)  # fmt: skip
                 if tagged:
                     self._paint_tag(painter, span, c, edge, ink, rect, tag_h)
+            focused = self._focused
+            if focused is not None:
+                self._paint_focus(painter, [r for p, r, _f, _t in boxes if p.span == focused])
         finally:
             painter.end()
+
+    def _paint_focus(self, painter: QPainter, rects: list[QRectF]) -> None:
+        """The span in focus: a ring in the text colour around each of its boxes (the tag
+        included), inside its lines, so it stands out on any label colour."""
+        ink = self.palette().color(QPalette.ColorRole.Text)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(ink, 2.0))
+        for rect in rects:
+            ring = rect.adjusted(-2.0, -0.5, 2.0, 0.5)
+            painter.drawRoundedRect(ring, _BOX_RADIUS + 1, _BOX_RADIUS + 1)
 
     def _paint_tag(self, painter, span, c, edge, ink, box: QRectF, tag_h: float) -> None:
         width = self._tag_width(span.label)
@@ -648,6 +743,11 @@ class ArticleView(QPlainTextEdit):
                 e.ignore()
             return True
         return super().event(e)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt's names)
+        """Tab / Shift+Tab step between the spans instead of leaving the text."""
+        self.tabbed.emit(1 if next else -1)
+        return True
 
     def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802
         if self.keeps_key(e):

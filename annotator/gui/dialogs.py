@@ -76,6 +76,26 @@ def report_error(parent: QWidget | None, text: str, details: str) -> None:
         copy.setText("Copied")
 
 
+def ask_flag_note(parent: QWidget | None, title: str) -> str | None:
+    """`f`: an optional note for flagging an article. None: cancelled (nothing flagged)."""
+    dlg = QDialog(parent)
+    dlg.setWindowTitle("Flag for later")
+    text = QLabel(f"Flag “{title[:80]}” for later. Note (optional):", dlg)
+    text.setTextFormat(Qt.PlainText)
+    note = QLineEdit(dlg)
+    note.setPlaceholderText("e.g. ask about the ORG in paragraph 2")
+    buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, dlg)
+    buttons.button(QDialogButtonBox.Ok).setText("Flag")
+    buttons.accepted.connect(dlg.accept)
+    buttons.rejected.connect(dlg.reject)
+    layout = QVBoxLayout(dlg)
+    layout.addWidget(text)
+    layout.addWidget(note)
+    layout.addWidget(buttons)
+    dlg.resize(420, dlg.sizeHint().height())
+    return note.text().strip() if dlg.exec() == QDialog.Accepted else None
+
+
 def choose_files(parent: QWidget | None) -> list[Path]:
     names, _ = QFileDialog.getOpenFileNames(parent, "Import articles", "", IMPORT_FILTER)
     return [Path(n) for n in names]
@@ -325,6 +345,27 @@ class LabelsDialog(QDialog):
         self.labelsChanged.emit()
 
 
+def installed_models() -> list[str]:
+    """The spaCy pipelines installed as packages (without importing them)."""
+    try:
+        import spacy.util
+
+        names = set(spacy.util.get_installed_models())
+    except Exception:  # spaCy's package metadata unreadable: offer what we know of
+        names = set()
+    from annotator.core.suggest.models import DEFAULT_MODELS, is_installed
+
+    names.update(n for n in DEFAULT_MODELS if is_installed(n))
+    return sorted(names)
+
+
+def _model_setting(value) -> str:
+    """A project's model setting as the dialog shows it: None, "" and "none" all mean no
+    model (patterns and earlier decisions only)."""
+    value = "" if value is None else str(value).strip()
+    return "none" if value.lower() in ("", "none") else value
+
+
 # ---- preferences -----------------------------------------------------------------------------
 class PreferencesDialog(QDialog):
     """Your name and theme (this computer); the project's model, patterns file and how often
@@ -339,13 +380,20 @@ class PreferencesDialog(QDialog):
         self.theme = QComboBox(self)
         self.theme.addItems(["light", "dark"])
         self.theme.setCurrentText(settings.theme())
-        self.model = QLineEdit(self)
-        self.model.setPlaceholderText("none: patterns and earlier decisions only")
+        self.model = QComboBox(self)  # editable: a package name or a folder too
+        self.model.setEditable(True)
+        self.model.setInsertPolicy(QComboBox.NoInsert)
+        self.model.addItem("auto (the installed English model)", "auto")
+        self.model.addItem("none (patterns and earlier decisions only)", "none")
+        for name in installed_models():
+            self.model.addItem(name, name)
+        model_browse = QPushButton("Folder…", self)
+        model_browse.clicked.connect(self._browse_model)
         self.patterns = QLineEdit(self)
         self.patterns.setPlaceholderText("EntityRuler patterns (.jsonl), optional")
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
-        self.model.setToolTip("auto: the installed English model; empty: no model (patterns "
+        self.model.setToolTip("auto: the installed English model; none: no model (patterns "
                               "and earlier decisions only); or a package name or folder")
         self.retrain = QSpinBox(self)
         self.retrain.setRange(0, 1_000_000)
@@ -355,20 +403,24 @@ class PreferencesDialog(QDialog):
         self.retrain.setToolTip("Train a new model in the background after this many more "
                                 "articles are accepted (0: never; Model → Train now any time)")
         if project is not None:
-            self.model.setText(project.get_setting(MODEL_SETTING, "auto") or "")
+            self.set_model_choice(project.get_setting(MODEL_SETTING, "auto"))
             self.patterns.setText(project.get_setting(PATTERNS_SETTING, "") or "")
             self.retrain.setValue(int(project.get_setting(RETRAIN_SETTING, RETRAIN_DEFAULT) or 0))
         else:
             self.model.setEnabled(False)
             self.patterns.setEnabled(False)
             self.retrain.setEnabled(False)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model, 1)
+        model_row.addWidget(model_browse)
+        model_browse.setEnabled(project is not None)
         patterns_row = QHBoxLayout()
         patterns_row.addWidget(self.patterns, 1)
         patterns_row.addWidget(browse)
         form = QFormLayout()
         form.addRow("Your name:", self.name)
         form.addRow("Theme:", self.theme)
-        form.addRow("spaCy model:", self.model)
+        form.addRow("spaCy model:", model_row)
         form.addRow("Patterns file:", patterns_row)
         form.addRow("Retrain every:", self.retrain)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
@@ -391,6 +443,28 @@ class PreferencesDialog(QDialog):
         if path:
             self.patterns.setText(str(path))
 
+    def set_model_choice(self, value) -> None:
+        """Show a model setting: auto, none (also None and ""), a name or a folder."""
+        value = _model_setting(value)
+        i = self.model.findData(value)
+        if i < 0:
+            self.model.setEditText(value)
+        else:
+            self.model.setCurrentIndex(i)
+
+    def model_choice(self) -> str:
+        """The setting: auto, none, or the package name or folder typed or chosen."""
+        text = self.model.currentText().strip()
+        i = self.model.findText(text)
+        if i >= 0 and self.model.itemData(i):
+            return self.model.itemData(i)
+        return "none" if text.lower() in ("", "none") else text
+
+    def _browse_model(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "spaCy pipeline folder", "")
+        if name:
+            self.model.setEditText(name)
+
     def save(self) -> bool:
         """Store the choices. Returns True when the suggestion settings changed."""
         self.settings.set_annotator_name(self.name.text())
@@ -398,12 +472,14 @@ class PreferencesDialog(QDialog):
         if self.project is None:
             return False
         changed = False
-        for key, edit, default in ((MODEL_SETTING, self.model, "auto"),
-                                   (PATTERNS_SETTING, self.patterns, None)):  # fmt: skip
-            value = edit.text().strip() or None
-            if value != self.project.get_setting(key, default):
-                self.project.set_setting(key, value)
-                changed = True
+        model = self.model_choice()
+        if model != _model_setting(self.project.get_setting(MODEL_SETTING, "auto")):
+            self.project.set_setting(MODEL_SETTING, model)  # (unset, "" and "none": no model)
+            changed = True
+        patterns = self.patterns.text().strip() or None
+        if patterns != self.project.get_setting(PATTERNS_SETTING, None):
+            self.project.set_setting(PATTERNS_SETTING, patterns)
+            changed = True
         if self.retrain.value() != self.project.get_setting(RETRAIN_SETTING, RETRAIN_DEFAULT):
             self.project.set_setting(RETRAIN_SETTING, self.retrain.value())
         return changed

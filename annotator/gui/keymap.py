@@ -30,8 +30,13 @@ BINDINGS: tuple[Binding, ...] = (
             "Accept (suggestions become spans), go on", "Decide"),
     Binding("reject", ("X",), "&Reject article", "Reject, go on", "Decide"),
     Binding("skip", ("Space",), "&Skip article", "Skip for now, go on", "Decide"),
+    Binding("flag", ("F",), "&Flag for later…",
+            "Flag for later, with a note (again: clear the flag)", "Decide"),
     # Spans
     Binding("label", LABEL_KEYS, "Apply label", "Label the selection / relabel the span", "Spans"),
+    Binding("next_span", ("J", "Tab"), "Next span", "Cursor on the next span", "Spans"),
+    Binding("previous_span", ("K", "Shift+Tab"), "Previous span",
+            "Cursor on the previous span", "Spans"),
     Binding("delete", ("Delete", "Backspace"), "&Delete span",
             "Delete the span (dismiss a suggestion)", "Spans"),
     Binding("start_left", ("[",), "Start one token left",
@@ -51,6 +56,9 @@ BINDINGS: tuple[Binding, ...] = (
     # Edit
     Binding("undo", ("Ctrl+Z",), "&Undo", "Undo (also across articles)", "Edit"),
     Binding("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "&Redo", "Redo", "Edit"),
+    Binding("zoom_in", ("Ctrl+=", "Ctrl++"), "Zoom &in", "Larger text", "Edit"),
+    Binding("zoom_out", ("Ctrl+-",), "Zoom &out", "Smaller text", "Edit"),
+    Binding("zoom_reset", ("Ctrl+0",), "&Actual size", "Text size back to normal", "Edit"),
     Binding("help", ("?", "F1"), "&Keyboard shortcuts", "Show or hide this help", "Edit"),
     # Project
     Binding("new", ("Ctrl+N",), "&New project…", "New project", "Project"),
@@ -65,6 +73,9 @@ BINDINGS: tuple[Binding, ...] = (
 )  # fmt: skip
 
 BY_ACTION = {b.action: b for b in BINDINGS}
+# Keys the article view turns into a signal itself (a window shortcut would take them from
+# every other widget too, e.g. Tab in the search box): listed in the help, not shortcuts.
+VIEW_KEYS = frozenset(("Tab", "Shift+Tab"))
 
 
 def keys_text(binding: Binding) -> str:

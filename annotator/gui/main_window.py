@@ -15,11 +15,19 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
 
-from annotator.core.annotation import SetStatus, ShownSpan, SuggestSpans, accept_edit, shown_spans
+from annotator.core.annotation import (
+    Flag,
+    SetStatus,
+    ShownSpan,
+    SuggestSpans,
+    accept_edit,
+    shown_spans,
+)
 from annotator.core.project import Article, ConflictError, Project, ProjectError
 
 from . import dialogs, error_text, span_edits
 from . import theme as themes
+from .article_keys import ArticleKeys
 from .article_panel import ArticlePanel
 from .commands import FAILURES, EditCommand
 from .help_overlay import HelpOverlay
@@ -73,7 +81,7 @@ class _DropFilter(QObject):
         return False
 
 
-class MainWindow(ProjectActions, SuggestionDisplay, Training, QMainWindow):
+class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, QMainWindow):
     articleShown = Signal(int)
     ready = Signal()  # the current article is shown with its final suggestions (or none come)
 
@@ -181,6 +189,7 @@ class MainWindow(ProjectActions, SuggestionDisplay, Training, QMainWindow):
             "train": self.train_now,
             "quit": self.close,
         }
+        handlers.update(self._init_article_keys())  # spans, zoom, flag: article_keys.py
         self.actions_by_name = make_actions(self, handlers, self.apply_label_key)
         self.actions_by_name.update(self._init_training())  # Model menu: cancel, models
         for name, signal in (("undo", self.undo_stack.canUndoChanged),
@@ -219,6 +228,7 @@ class MainWindow(ProjectActions, SuggestionDisplay, Training, QMainWindow):
         self.reload_labels()
         self.feed.start(project, run_worker=self._start_worker)
         self._show_start(article if article is not None else self.settings.last_article(path))
+        self.focus_start()
         if project.warning:
             self.show_error(project.warning, dialog=True)
         return True
@@ -381,7 +391,8 @@ class MainWindow(ProjectActions, SuggestionDisplay, Training, QMainWindow):
         aid = edits[0].article_id
         deciding = isinstance(edits[0], SetStatus)
         self._counts = self.project.counts()
-        if deciding and self.side.filtering_status():
+        flagging = isinstance(edits[0], Flag) and self.side.filtering_flagged()
+        if (deciding and self.side.filtering_status()) or flagging:
             self.side.reload()  # the article leaves (or, undone, rejoins) the filtered list
         else:
             self.queue_model.invalidate(aid)

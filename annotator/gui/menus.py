@@ -10,9 +10,11 @@ from PySide6.QtWidgets import QMainWindow
 
 from . import keymap
 
-EDIT_MENU = ("undo", "redo", None, "delete", "start_left", "start_right", "end_left",
-             "end_right", "clear")  # fmt: skip
-ARTICLE_MENU = ("accept", "reject", "skip", None, "previous", "next", "next_pending", "search")
+EDIT_MENU = ("undo", "redo", None, "next_span", "previous_span", "delete", "start_left",
+             "start_right", "end_left", "end_right", "clear")  # fmt: skip
+ARTICLE_MENU = ("accept", "reject", "skip", "flag", None, "previous", "next", "next_pending",
+                "search")  # fmt: skip
+VIEW_MENU = ("zoom_in", "zoom_out", "zoom_reset")
 MODEL_MENU = ("train", "cancel_training", None, "models")  # the last two have no key
 
 
@@ -26,7 +28,7 @@ def make_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]],
             continue
         action = QAction(b.text, window)
         action.setObjectName(b.action)
-        keys = list(b.keys)
+        keys = [k for k in b.keys if k not in keymap.VIEW_KEYS]
         if "?" in keys:  # Shift+/ arrives as "?" or as "Shift+?" depending on the platform
             keys.append("Shift+?")
         action.setShortcuts([QKeySequence(k) for k in keys])
@@ -59,8 +61,8 @@ def make_menus(window: QMainWindow, a: dict[str, QAction], fill_recent: Callable
     menu.addAction(a["preferences"])
     menu.addSeparator()
     menu.addAction(a["quit"])
-    for title, names in (("&Edit", EDIT_MENU), ("&Article", ARTICLE_MENU), ("&Model", MODEL_MENU),
-                         ("&Help", ("help",))):  # fmt: skip
+    for title, names in (("&Edit", EDIT_MENU), ("&Article", ARTICLE_MENU), ("&View", VIEW_MENU),
+                         ("&Model", MODEL_MENU), ("&Help", ("help",))):  # fmt: skip
         menu = bar.addMenu(title)
         for name in names:
             if name is None:

@@ -81,6 +81,7 @@ class ProjectActions:
         else:
             self._update_status()
             self._request_suggestions()
+        self.focus_start()
         text, detail = dialogs.import_summary(report)
         if report.bad:
             dialogs.inform(self, "Import", text, detail)

@@ -1,4 +1,5 @@
-"""The article queue as a table model: id, title, status.
+"""The article queue as a table model: id, title (⚑ for a flagged article, its note in the
+tooltip), status.
 
 Only the ids of the current filter are held in memory (one cheap query); titles and
 statuses are fetched a page at a time through `Project.queue_rows` when the view asks for
@@ -20,6 +21,8 @@ MAX_PAGES = 64
 COLUMNS = ("#", "Title", "Status")
 ID, TITLE, STATUS = range(3)
 ArticleIdRole = Qt.UserRole + 1
+FLAGGED = "flagged"  # the filter's "Flagged" entry: flagged articles, any status
+FLAG_MARK = "⚑"
 STATUS_TEXT = {"pending": "pending", "accepted": "accepted", "rejected": "rejected",
                "skipped": "skipped"}  # fmt: skip
 
@@ -29,10 +32,15 @@ _ROLES = frozenset((Qt.DisplayRole, Qt.ToolTipRole, Qt.ForegroundRole, Qt.TextAl
 _RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 
 
-def _display(aid: int, title: str, status: str, first: str) -> tuple:
+def _display(aid: int, title: str, status: str, first: str, flag: str | None = None) -> tuple:
+    """`flag`: None if not flagged, else the flag's note (maybe empty)."""
     shown_title = title.strip() or " ".join(first.split())[:80] or "(empty)"
+    tooltip = f"#{aid} · {status}\n{shown_title}"
+    if flag is not None:
+        tooltip += f"\n{FLAG_MARK} Flagged" + (f": {flag}" if flag else "")
+        shown_title = f"{FLAG_MARK} {shown_title}"
     texts = (str(aid), shown_title, STATUS_TEXT.get(status, status))
-    return texts, f"#{aid} · {status}\n{shown_title}", status
+    return texts, tooltip, status
 
 
 class ArticleQueueModel(QAbstractTableModel):
@@ -42,6 +50,7 @@ class ArticleQueueModel(QAbstractTableModel):
         self.status: str | None = None
         self.search = ""
         self.ids: list[int] = []
+        self.flagged: set[int] = set()
         self._pages: OrderedDict[int, dict[int, tuple]] = OrderedDict()
         self.status_colours: dict[str, str] = {}
         if project is not None:
@@ -62,14 +71,22 @@ class ArticleQueueModel(QAbstractTableModel):
         if self.project is None:
             self.ids = []
         else:
-            self.ids = self.project.article_ids(self.status, self.search or None)
+            flagged = self.status == FLAGGED
+            status = None if flagged else self.status
+            self.ids = self.project.article_ids(status, self.search or None, flagged=flagged)
+        self._read_flags()
         self._pages.clear()
         self.endResetModel()
+
+    def _read_flags(self) -> None:
+        """The flagged ids (few, and indexed: cheap to ask again after every change)."""
+        self.flagged = set(self.project.article_ids(flagged=True)) if self.project else set()
 
     def invalidate(self, article_id: int | None = None) -> None:
         """Forget fetched rows (statuses changed); the view re-asks for what it shows."""
         if not self.ids:
             return
+        self._read_flags()
         if article_id is not None:
             row = self.row_of(article_id)
             if row is None:
@@ -96,7 +113,10 @@ class ArticleQueueModel(QAbstractTableModel):
         if rows is None:
             chunk = self.ids[page * PAGE : (page + 1) * PAGE]
             fetched = self.project.queue_rows(chunk) if self.project is not None else []
-            rows = {r[0]: _display(*r) for r in fetched}
+            flagged = [i for i in chunk if i in self.flagged]
+            notes = {a.id: a.flag_note for a in self.project.articles_by_id(flagged)
+                     if a.flagged} if flagged else {}  # fmt: skip
+            rows = {r[0]: _display(*r, notes.get(r[0])) for r in fetched}
             self._pages[page] = rows
             while len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)

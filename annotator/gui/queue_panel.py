@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QTableView, QVB
 from annotator.core.project import Project
 from annotator.core.records import STATUSES
 
-from .queue_model import ID, STATUS, TITLE, ArticleQueueModel
+from .queue_model import FLAGGED, ID, STATUS, TITLE, ArticleQueueModel
 
 
 class QueuePanel(QWidget):
@@ -31,6 +31,7 @@ class QueuePanel(QWidget):
         self.status_filter.addItem("All", None)
         for status in STATUSES:
             self.status_filter.addItem(status.capitalize(), status)
+        self.status_filter.addItem("Flagged", FLAGGED)
         self.status_filter.currentIndexChanged.connect(lambda _: self.apply_filter())
         self.model = ArticleQueueModel(None, self)
         self.table = table = QTableView(self)
@@ -74,7 +75,11 @@ class QueuePanel(QWidget):
 
     def filtering_status(self) -> bool:
         """True when the list shows one status only: a decision changes its rows."""
-        return self.status_filter.currentData() is not None
+        return self.status_filter.currentData() not in (None, FLAGGED)
+
+    def filtering_flagged(self) -> bool:
+        """True when the list shows the flagged articles only: a flag changes its rows."""
+        return self.status_filter.currentData() == FLAGGED
 
     def reload(self) -> None:
         self.model.reload()

@@ -94,6 +94,16 @@ class AppSettings:
     def set_annotator_name(self, name: str) -> None:
         self._set("annotator_name", name.strip())
 
+    def text_size(self, default: float) -> float:
+        """The article's text size in points (Ctrl+= / Ctrl+- / Ctrl+0)."""
+        try:
+            return float(self._get("article/text_size", default))
+        except (TypeError, ValueError):
+            return default
+
+    def set_text_size(self, size: float) -> None:
+        self._set("article/text_size", float(size))
+
     # ---- window -----------------------------------------------------------------------
     def geometry(self):
         return self._get("window/geometry")

@@ -18,6 +18,18 @@ SUGGESTER_TEXT = {
 }
 
 
+def out_of_view_text(above: int, below: int) -> str:
+    def n(count: int) -> str:
+        return f"{count} more suggestion" + ("s" if count != 1 else "")
+
+    parts = []
+    if below:
+        parts.append(f"{n(below)} below ↓")
+    if above:
+        parts.append(f"{n(above)} above ↑")
+    return " · ".join(parts)
+
+
 class WorkStatus:
     def __init__(self, bar: QStatusBar):
         bar.setSizeGripEnabled(False)
@@ -25,6 +37,11 @@ class WorkStatus:
         self.training_label.setTextFormat(Qt.PlainText)
         bar.addPermanentWidget(self.training_label)
         self.training_label.hide()
+        self.unseen_label = QLabel(bar)  # "2 more suggestions below ↓"
+        self.unseen_label.setObjectName("unseenNote")
+        self.unseen_label.setTextFormat(Qt.PlainText)
+        bar.addPermanentWidget(self.unseen_label)
+        self.unseen_label.hide()
         self.progress_label = QLabel(bar)
         self.session_label = QLabel(bar)
         self.suggester_label = QLabel(bar)
@@ -49,6 +66,12 @@ class WorkStatus:
         text = SUGGESTER_TEXT.get(state, f"Suggestions: {state}")
         self.suggester_label.setText(text)
         self.suggester_label.setToolTip(message or text)
+
+    def set_out_of_view(self, above: int, below: int) -> None:
+        """Say how many suggestions are out of view (`a` would accept them too)."""
+        self.unseen_label.setText(out_of_view_text(above, below))
+        self.unseen_label.setToolTip("Accept (A) confirms these too: scroll to see them")
+        self.unseen_label.setVisible(bool(above or below))
 
     def set_training(self, text: str | None, tip: str = "") -> None:
         """Show what a running training is doing; None hides it."""

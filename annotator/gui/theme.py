@@ -111,6 +111,9 @@ def stylesheet(t: Theme) -> str:
     #articleMeta {{ color: {t.muted}; }}
     #suggestNote {{ color: {t.accent}; background: {_tint(t.accent, 0.13)}; border-radius: 4px;
                    padding: 2px 8px; font-size: 8pt; font-weight: 600; }}
+    #flagNote {{ color: #9a5b00; background: rgba(240, 160, 20, 0.18); border-radius: 4px;
+                padding: 2px 8px; font-size: 8pt; font-weight: 600; }}
+    QStatusBar QLabel#unseenNote {{ color: {t.accent}; font-weight: 600; }}
     #labelBar {{ background: {t.window}; border-bottom: 1px solid {t.border}; }}
     #labelBarHint {{ color: {t.muted}; }}
     QTableView {{ border: none; background: {t.panel}; alternate-background-color: {t.window};

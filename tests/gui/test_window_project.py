@@ -202,10 +202,10 @@ def test_preferences_store_name_theme_and_model(qtbot, make_window, project_path
     qtbot.addWidget(dlg)
     dlg.name.setText("Ana")
     dlg.theme.setCurrentText("dark")
-    dlg.model.setText("")  # no model: patterns and decisions only
+    dlg.model.setCurrentIndex(dlg.model.findData("none"))  # patterns and decisions only
     assert dlg.save() is True
     assert win.settings.annotator_name() == "Ana" and win.settings.theme() == "dark"
-    assert win.project.get_setting("model", "auto") is None
+    assert win.project.get_setting("model", "auto") == "none"
     win.apply_theme("dark")
     win.view.select_range(0, 6)
     win.apply_label("PERSON")
