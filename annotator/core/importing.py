@@ -110,7 +110,9 @@ def import_paths(
 class _Writer:
     """Stores batches of records on a thread of its own, with its own connection, while
     the caller goes on reading: parsing (Python) and storing (mostly SQLite, which lets go
-    of the GIL) overlap. The queue is bounded, so memory stays flat."""
+    of the GIL) overlap. The queue is bounded, so memory stays flat. After each batch, as many
+    articles are added to the search index, in a transaction of their own: a killed import
+    leaves the index at most one batch behind (`ensure_search_index` catches up)."""
 
     def __init__(self, project: Project, report: ImportReport, annotator: str):
         self.path = project.path
@@ -157,6 +159,8 @@ class _Writer:
 
     def _store(self, project: Project, batch: list[tuple[ArticleRecord, str, int | None]]) -> None:
         added = project.add_records([rec for rec, _, _ in batch], annotator=self.annotator)
+        if added.ids:  # keep the search index current: as many articles as were just stored
+            project.articles.ensure_search_index(limit=len(added.ids))
         r = self.report
         r.merged += added.merged
         for i, why in added.refused:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 SCREENSHOT_SIZE = (1280, 800)
 SCREENSHOT_WAIT_MS = 20000  # at most this long for the model before the picture is taken
+EXIT_WAIT_S = 3.0  # at most this long for stopped suggestion workers, once the window is closed
 
 
 def display_problem(
@@ -70,7 +71,8 @@ def run_gui(db: Path | None = None, screenshot: Path | None = None, article: int
         print(f"annotator: error: {exc}", file=sys.stderr)
         return 1
     if screenshot is not None:
-        return take_screenshot(MainWindow(path, settings, article=article), Path(screenshot))
+        code = take_screenshot(MainWindow(path, settings, article=article), Path(screenshot))
+        return leave(code)
     from .crash_report import ExceptionHook
 
     with ExceptionHook() as hook:  # unexpected errors: logged, and one dialog
@@ -78,7 +80,22 @@ def run_gui(db: Path | None = None, screenshot: Path | None = None, article: int
         hook.parent = window
         window.show()
         window.focus_article()
-        return app.exec()
+        code = app.exec()
+    return leave(code)
+
+
+def leave(code: int, wait_s: float = EXIT_WAIT_S) -> int:
+    """The window is closed: give stopped suggestion workers a moment to end. One still
+    inside spaCy (a model load cannot be interrupted) would otherwise run on while Python
+    and Qt tear down, which can crash the process at exit; everything is already saved
+    (every change commits when made), so then the process ends at once instead."""
+    from .suggest_worker import wait_for_workers
+
+    if not wait_for_workers(wait_s):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def take_screenshot(window, out: Path, wait_ms: int = SCREENSHOT_WAIT_MS) -> int:

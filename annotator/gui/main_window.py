@@ -236,6 +236,7 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, QMain
     def _close_project(self) -> None:
         self.feed.stop()  # never waits: a job still loading ends on its own, unheard
         self.stop_training()
+        self.side.set_project(None)  # stops its search worker
         if self.project is not None:
             self.project.close()
         self.project, self.article = None, None

@@ -4,6 +4,9 @@ tooltip), status.
 Only the ids of the current filter are held in memory (one cheap query); titles and
 statuses are fetched a page at a time through `Project.queue_rows` when the view asks for
 them, so a queue of 100k articles scrolls smoothly.
+
+A search runs on the `SearchWorker` when one is set (never on the UI thread): the rows shown
+stay until its results come, then `filtered` is emitted (at once for the other filters).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import OrderedDict
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from annotator.core.project import Project
@@ -44,9 +47,14 @@ def _display(aid: int, title: str, status: str, first: str, flag: str | None = N
 
 
 class ArticleQueueModel(QAbstractTableModel):
+    filtered = Signal()  # the ids of the current filter are in (a search's, maybe later)
+
     def __init__(self, project: Project | None = None, parent=None):
         super().__init__(parent)
         self.project = project
+        self.searcher = None  # a SearchWorker, or None: searches run here
+        self.searching = False  # a search was asked for and its results are not in yet
+        self._token = 0
         self.status: str | None = None
         self.search = ""
         self.ids: list[int] = []
@@ -65,18 +73,39 @@ class ArticleQueueModel(QAbstractTableModel):
         self.status, self.search = status or None, search or ""
         self.reload()
 
+    def set_searcher(self, searcher) -> None:
+        if self.searcher is not None:
+            self.searcher.found.disconnect(self._found)
+        self.searcher = searcher
+        if searcher is not None:
+            searcher.found.connect(self._found)
+
     def reload(self) -> None:
         """Query the ids again (after an import, or a filter change)."""
+        self._token += 1
+        flagged = self.status == FLAGGED
+        status = None if flagged else self.status
+        if self.project is not None and self.search.strip() and self.searcher is not None:
+            self.searching = True
+            self.searcher.request(self._token, status, self.search, flagged)
+            return
+        self.searching = False
+        ids = [] if self.project is None else self.project.article_ids(
+            status, self.search or None, flagged=flagged)  # fmt: skip
+        self._set_ids(ids)
+
+    def _found(self, token: int, ids: list[int]) -> None:
+        if token == self._token and self.project is not None:
+            self.searching = False
+            self._set_ids(ids)
+
+    def _set_ids(self, ids: list[int]) -> None:
         self.beginResetModel()
-        if self.project is None:
-            self.ids = []
-        else:
-            flagged = self.status == FLAGGED
-            status = None if flagged else self.status
-            self.ids = self.project.article_ids(status, self.search or None, flagged=flagged)
+        self.ids = ids
         self._read_flags()
         self._pages.clear()
         self.endResetModel()
+        self.filtered.emit()
 
     def _read_flags(self) -> None:
         """The flagged ids (few, and indexed: cheap to ask again after every change)."""

@@ -1,4 +1,9 @@
-"""The side panel: search box, status filter and the article queue."""
+"""The side panel: search box, status filter and the article queue.
+
+Searches, and building the part of the search index that is missing, run on a
+`SearchWorker` (a thread with its own connection), never on the UI thread; while it indexes,
+the search box says so.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ from annotator.core.project import Project
 from annotator.core.records import STATUSES
 
 from .queue_model import FLAGGED, ID, STATUS, TITLE, ArticleQueueModel
+from .search_worker import SearchWorker
+
+PLACEHOLDER = "Search articles"
 
 
 class QueuePanel(QWidget):
@@ -21,7 +29,7 @@ class QueuePanel(QWidget):
         self.setAttribute(Qt.WA_StyledBackground, True)
         self._syncing = False
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search articles")
+        self.search.setPlaceholderText(PLACEHOLDER)
         self.search.setClearButtonEnabled(True)
         self.search_timer = QTimer(self, singleShot=True, interval=250)
         self.search_timer.timeout.connect(self.apply_filter)
@@ -34,6 +42,9 @@ class QueuePanel(QWidget):
         self.status_filter.addItem("Flagged", FLAGGED)
         self.status_filter.currentIndexChanged.connect(lambda _: self.apply_filter())
         self.model = ArticleQueueModel(None, self)
+        self.model.filtered.connect(self._filtered)
+        self.searcher: SearchWorker | None = None
+        self._choose_first = False  # Return was pressed: open the first result when it comes
         self.table = table = QTableView(self)
         table.setModel(self.model)
         table.setSelectionBehavior(QTableView.SelectRows)
@@ -65,12 +76,32 @@ class QueuePanel(QWidget):
         self.current_id: int | None = None
 
     def set_project(self, project: Project | None) -> None:
+        if self.searcher is not None:
+            self.searcher.stop()
+            self.searcher.indexing.disconnect(self._indexing)
+            self.model.set_searcher(None)
+            self.searcher = None
+        self.search.setPlaceholderText(PLACEHOLDER)
+        if project is not None:
+            self.searcher = SearchWorker(project.path, self)
+            self.searcher.indexing.connect(self._indexing)
+            self.model.set_searcher(self.searcher)
         self.model.set_project(project)
 
     def apply_filter(self) -> None:
         self.search_timer.stop()
         self.model.set_filter(self.status_filter.currentData(), self.search.text())
-        if self.current_id is not None:
+
+    def _indexing(self, left: int) -> None:
+        self.search.setPlaceholderText(
+            f"Indexing {left:,} articles for search…" if left else PLACEHOLDER
+        )
+
+    def _filtered(self) -> None:
+        choose, self._choose_first = self._choose_first, False
+        if choose and self.model.ids and self.current_id not in self.model.ids:
+            self.articleChosen.emit(self.model.ids[0], True)
+        elif self.current_id is not None:
             self.select(self.current_id)
 
     def filtering_status(self) -> bool:
@@ -82,9 +113,10 @@ class QueuePanel(QWidget):
         return self.status_filter.currentData() == FLAGGED
 
     def reload(self) -> None:
+        """Articles changed here or elsewhere: index any new ones, then list the filter again."""
+        if self.searcher is not None:
+            self.searcher.catch_up()
         self.model.reload()
-        if self.current_id is not None:
-            self.select(self.current_id)
 
     def select(self, article_id: int) -> None:
         """Mark the article shown in the window (without re-opening it)."""
@@ -120,9 +152,8 @@ class QueuePanel(QWidget):
         self.search.selectAll()
 
     def _search_return(self) -> None:
+        self._choose_first = True
         self.apply_filter()
-        if self.model.ids and self.current_id not in self.model.ids:
-            self.articleChosen.emit(self.model.ids[0], True)
         self.searchDone.emit()
 
     def _row_changed(self, current, _previous) -> None:

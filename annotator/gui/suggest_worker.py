@@ -22,6 +22,7 @@ import gc
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,6 +65,18 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+_LIVE: set[threading.Thread] = set()  # worker threads started and not yet finished
+
+
+def wait_for_workers(timeout: float) -> bool:
+    """Wait (at most `timeout` seconds in all) for stopped workers to end, e.g. one still
+    loading a model when the window closed. True when none is left running."""
+    deadline = time.monotonic() + timeout
+    for thread in list(_LIVE):
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return not any(t.is_alive() for t in _LIVE)
+
+
 class _Relay(QObject):
     delivered = Signal(object)  # (tag, kind, payload), emitted from the worker thread
 
@@ -81,6 +94,7 @@ class SuggestJob:
 
     # ---- the UI thread ------------------------------------------------------------------
     def start(self) -> None:
+        _LIVE.add(self.thread)
         self.thread.start()
 
     def request(self, serial: int, article_id: int | None, prefetch: Sequence[int]) -> None:
@@ -149,6 +163,7 @@ class SuggestJob:
         finally:
             if project is not None:
                 project.close()
+            _LIVE.discard(threading.current_thread())
 
 
 class SuggestionFeed(QObject):

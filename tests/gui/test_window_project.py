@@ -252,7 +252,7 @@ def test_queue_click_opens_article_and_filter_search(qtbot, make_window, project
     assert win.view.hasFocus()
     win.search.setText("london")
     win.apply_filter()
-    assert win.queue_model.ids == [2]
+    qtbot.waitUntil(lambda: win.queue_model.ids == [2])  # searched on a worker thread
     win.search.clear()
     win.status_filter.setCurrentIndex(win.status_filter.findData("accepted"))
     assert win.queue_model.ids == []

@@ -133,7 +133,11 @@ class Articles:
 
     # ---- the queue ----------------------------------------------------------------------
     def ids(self, status: str | None = None, search: str | None = None,
-            flagged: bool = False) -> list[int]:  # fmt: skip
+            flagged: bool = False, *, catch_up: bool = True,
+            limit: int | None = None) -> list[int]:  # fmt: skip
+        """The ids of a filter, in id order (the first `limit` only, if given). A search first
+        indexes what is missing unless `catch_up` is False (the window's search worker has
+        done that already, off the UI thread)."""
         sql, args, conds = "SELECT id FROM articles", [], []
         if flagged:
             conds.append("flagged = 1")
@@ -141,23 +145,38 @@ class Articles:
             conds.append("status = ?")
             args.append(status)
         if search and search.strip():
-            self.ensure_search_index()
+            if catch_up:
+                self.ensure_search_index()
             conds.append("id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
             args.append(fts_query(search))
         if conds:
             sql += " WHERE " + " AND ".join(conds)
-        return [r[0] for r in self._q(sql + " ORDER BY id", args).fetchall()]
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [r[0] for r in self._q(sql, args).fetchall()]
 
-    def ensure_search_index(self, chunk: int = 5000) -> int:
-        """Index the articles added since the last search. Returns how many were indexed."""
+    def unindexed(self) -> int:
+        """How many articles the search index is missing (cheap: a range of rowids)."""
+        return self._q(
+            "SELECT count(*) FROM articles WHERE id > (SELECT indexed_upto FROM search_index_state)"
+        ).fetchone()[0]
+
+    def ensure_search_index(self, chunk: int = 5000, limit: int | None = None) -> int:
+        """Index the articles added since the index was last brought up to date, `chunk` at a
+        time, each chunk in a transaction of its own (with `limit`, stop after about that many).
+        Returns how many were indexed. Safe to run from several connections at once: each
+        chunk reads where the index stands under the write lock."""
         done = 0
-        while True:
+        while limit is None or done < limit:
+            step = chunk if limit is None else max(1, min(chunk, limit - done))
             with self.store.write():
                 upto = self._q("SELECT indexed_upto FROM search_index_state").fetchone()[0]
                 last = self._q(
                     "SELECT max(id) FROM (SELECT id FROM articles WHERE id > ? ORDER BY id "
                     "LIMIT ?)",
-                    [upto, chunk],
+                    [upto, step],
                 ).fetchone()[0]
                 if last is None:
                     return done
@@ -168,6 +187,7 @@ class Articles:
                 )
                 done += cur.rowcount
                 self._q("UPDATE search_index_state SET indexed_upto = ?", [last])
+        return done
 
     def queue_rows(self, ids: Sequence[int]) -> list[tuple[int, str, str, str]]:
         """(id, title, status, first line) for the given ids, for a list view."""

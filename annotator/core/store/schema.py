@@ -99,8 +99,9 @@ def m001_initial(db: Database) -> None:
     )
     db.execute("CREATE INDEX idx_events_article ON events(article_id, id)")
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    # Full-text search over title and text. New articles are indexed lazily (see
-    # Project.ensure_search_index) so that imports stay fast; edits and deletes are kept in
+    # Full-text search over title and text. New articles are indexed by the import, batch by
+    # batch, and whatever is behind is caught up in the background by the window
+    # (Project.ensure_search_index), never inside a search; edits and deletes are kept in
     # step by triggers. `detail=none`: the search box only needs "every word, as a prefix".
     db.execute(
         "CREATE VIRTUAL TABLE articles_fts USING fts5("
