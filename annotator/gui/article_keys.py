@@ -16,13 +16,18 @@ from . import dialogs
 from .article_view import DEFAULT_POINT_SIZE
 
 ZOOM_STEP = 1.5  # points per Ctrl+= / Ctrl+-
+OUT_OF_VIEW_DELAY_MS = 60
 
 
 class ArticleKeys:
     def _init_article_keys(self) -> dict:
         """Connect the view; returns the handlers of this mixin's actions."""
         self.view.tabbed.connect(self.step_span)
-        self.view.visibleChanged.connect(self._update_out_of_view)
+        # Counted a moment after the view settles, not inside every scroll step or the
+        # accept -> next article path (finding the last visible position lays text out).
+        self._out_of_view_timer = QTimer(self, singleShot=True, interval=OUT_OF_VIEW_DELAY_MS)
+        self._out_of_view_timer.timeout.connect(self._update_out_of_view)
+        self.view.visibleChanged.connect(self._out_of_view_timer.start)
         return {
             "next_span": lambda: self.step_span(+1),
             "previous_span": lambda: self.step_span(-1),

@@ -214,6 +214,7 @@ class ArticleView(QPlainTextEdit):
         self._dark = False
         self._last_range: tuple[int, int] | None = None
         self._focused: ShownSpan | None = None  # the span keys act on, drawn with a ring
+        self._setting_text = False
 
         self.setReadOnly(True)
         self.setTextInteractionFlags(
@@ -254,7 +255,11 @@ class ArticleView(QPlainTextEdit):
         self._qt_cache = {}
         self._index(spans)
         # One edit block inside: the highlighter formats every block once, from the new index.
-        self.setPlainText(text)
+        self._setting_text = True
+        try:
+            self.setPlainText(text)
+        finally:
+            self._setting_text = False
         self.moveCursor(QTextCursor.MoveOperation.Start)
         self.verticalScrollBar().setValue(0)
         self.horizontalScrollBar().setValue(0)
@@ -357,6 +362,8 @@ class ArticleView(QPlainTextEdit):
         return None if self.textCursor().hasSelection() else self.span_at_cursor()
 
     def _update_focused(self) -> None:
+        if self._setting_text:  # set_article updates it once, when the text is in
+            return
         focused = self._span_in_focus()
         if focused != self._focused:
             self._focused = focused

@@ -77,6 +77,18 @@ def wait_for_workers(timeout: float) -> bool:
     return not any(t.is_alive() for t in _LIVE)
 
 
+def warm_tokens(project: Project, article_id: int) -> None:
+    """Tokenize an article the annotator is about to see, here rather than on the UI
+    thread: accepting it checks its spans against its tokens (the store's span check), and
+    the window's span keys use them too; both find them in `token_index`'s cache."""
+    from annotator.core.tokens import token_index
+
+    try:
+        token_index(project.article(article_id).text, project.language)
+    except Exception:  # only a head start: the UI thread tokenizes if this failed
+        log.debug("warming tokens failed", exc_info=True)
+
+
 class _Relay(QObject):
     delivered = Signal(object)  # (tag, kind, payload), emitted from the worker thread
 
@@ -157,6 +169,7 @@ class SuggestJob:
                         break  # the window moved on: serve that first
                     if not service.has_machine(project, other):
                         service.prefetch(project, [other])
+                    warm_tokens(project, other)
         except Exception as exc:
             log.exception("suggestions failed")
             self._emit("state", ("error", f"Suggestions failed: {exc}"))
