@@ -117,9 +117,11 @@ def accept_loop(app, win, painted: dict, n: int) -> tuple[list[float], list[floa
         times.append((drawn - t) * 1000)
         with_grab.append((grabbed - t) * 1000)
         until = time.time() + 1.0  # reading time: the worker prefetches meanwhile, as it
-        while time.time() < until:  # does while an annotator reads (minutes, not 1 s)
-            app.processEvents()
+        while time.time() < until or not win.is_ready():  # does while an annotator reads
+            app.processEvents()  # (minutes, not 1 s); `a` acts on the final suggestions
             time.sleep(0.01)
+            if time.time() > until + 30:
+                raise SystemExit("the final suggestions never came")
     return sorted(times), sorted(with_grab)
 
 
@@ -185,7 +187,7 @@ def main() -> None:
     win.resize(1280, 800)
     win.show()
     deadline = time.time() + 30
-    while win.suggester_state != "ready" and time.time() < deadline:
+    while not (win.suggester_state == "ready" and win.is_ready()) and time.time() < deadline:
         app.processEvents()
         time.sleep(0.01)
     load = {"before": round(os.getloadavg()[0], 2)}  # other processes skew both figures
