@@ -14,6 +14,7 @@ an expected article version is checked inside it, and SQLite's errors come out a
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -141,7 +142,7 @@ class Store:
         conn = self.conn
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = self._switch_to_wal()
         self.wal = str(mode).lower() == "wal"
         self.warning = None if self.wal else (
             f"{self.path}: SQLite could not use write-ahead logging here (journal mode "
@@ -149,6 +150,22 @@ class Store:
         )
         # FULL: a committed decision survives a power cut, not only a crash.
         conn.execute("PRAGMA synchronous = FULL")
+
+    def _switch_to_wal(self) -> str:
+        """`PRAGMA journal_mode = WAL`, retried: while another process is creating the
+        same new file, SQLite refuses the switch with "database is locked" at once,
+        without waiting on the busy timeout, so two imports started together would fail."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.01
+        while True:
+            try:
+                return self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                text = str(exc).lower()
+                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
     def _migrate(self) -> None:
         """Create or upgrade the schema under the write lock, so two processes opening a
