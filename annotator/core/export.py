@@ -114,6 +114,7 @@ def export_articles(
             input_hash=art.input_hash, spans=spans,
             prodigy_input_hash=art.prodigy_input_hash, prodigy_task_hash=art.prodigy_task_hash,
             annotation=getattr(art, "annotation", "complete"),
+            flagged=art.flagged, flag_note=art.flag_note,
         )  # fmt: skip
 
 

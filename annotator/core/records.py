@@ -44,6 +44,8 @@ class ArticleRecord:
     # (a Prodigy binary `ner` task: the answer is about its one span).
     annotation: str = "complete"
     rejected: list[Span] = field(default_factory=list)  # spans an annotator said are wrong
+    flagged: bool = False  # flagged for later (Prodigy's `flagged`), with a note
+    flag_note: str = ""
 
     @property
     def input_hash(self) -> str:

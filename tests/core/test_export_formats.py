@@ -185,3 +185,34 @@ def test_conll_and_hf_never_overwrite_what_they_did_not_write(tmp_path):
         assert proc.returncode == 1 and "was changed since" in proc.stderr
     proc = cli("export", "--db", db, "--out", tmp_path, "--format", "hf")
     assert proc.returncode == 1 and "holds the project file" in proc.stderr
+
+
+def test_flagged_articles_carry_flagged_and_note_through_jsonl(tmp_path):
+    db = make_project(tmp_path / "p.db", corpus(3))
+    with Project(db) as p:
+        first, second = p.article_ids()[:2]
+        p.flag(first, True, "  check the spelling of Merkel  ")
+        p.flag(second, True)
+    out = tmp_path / "out.jsonl"
+    run("export", "--db", db, "--format", "jsonl", "--out", out)
+    tasks = read_jsonl(out)
+    assert tasks[0]["flagged"] is True and tasks[0]["flag_note"] == "check the spelling of Merkel"
+    assert tasks[1]["flagged"] is True and "flag_note" not in tasks[1]
+    assert all("flagged" not in t for t in tasks[2:])
+    again = tmp_path / "again.db"
+    run("import", "--db", again, out)
+    with Project(again) as p:
+        flagged = p.article_ids(flagged=True)
+        assert len(flagged) == 2
+        notes = sorted(p.article(i).flag_note for i in flagged)
+    assert notes == ["", "check the spelling of Merkel"]
+
+
+def test_a_flag_that_is_not_true_or_false_is_skipped_with_its_line(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "Fine."}\n{"text": "Bad flag.", "flagged": "yes"}\n',
+                   encoding="utf-8")
+    result = run("import", "--db", tmp_path / "p.db", src)  # the good line is imported
+    assert "in.jsonl:2: 'flagged' must be true or false, got a string" in result.output
+    with Project(tmp_path / "p.db") as p:
+        assert [p.article(i).text for i in p.article_ids()] == ["Fine."]

@@ -83,6 +83,8 @@ class ExportArticle:
     prodigy_input_hash: int | None = None
     prodigy_task_hash: int | None = None
     annotation: str = "complete"  # or "partial": only its spans are known
+    flagged: bool = False  # flagged for later by an annotator, with a note
+    flag_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,6 +100,18 @@ def _label_name(number: int, label: Any) -> str:
     return name
 
 
+def _flag(obj: dict) -> tuple[bool, str]:
+    """`flagged: true` (as Prodigy writes it) with an optional `flag_note` string."""
+    flagged = obj.get("flagged", False)
+    if not isinstance(flagged, bool):
+        raise RecordError(f"'flagged' must be true or false, got {kind(flagged)}")
+    note = obj.get("flag_note", "") if flagged else ""
+    if not isinstance(note, str):
+        raise RecordError(f"'flag_note' must be a string, got {kind(note)}")
+    check_unicode(note, "'flag_note'")
+    return flagged, note.strip()
+
+
 @dataclass(slots=True)
 class JsonArticle:
     """The text, title and meta of one JSON record, before its spans are known."""
@@ -108,6 +120,7 @@ class JsonArticle:
     title: str
     meta: dict = field(default_factory=dict)
     source: str = ""
+    flag: tuple[bool, str] = (False, "")  # Prodigy's `flagged` (and our `flag_note`)
 
     @classmethod
     def from_json(cls, obj: dict, source: str, data_key: bool = False) -> JsonArticle:
@@ -130,7 +143,7 @@ class JsonArticle:
         given = (obj.get("title"), meta.get("title"))
         title = next((t for t in given if isinstance(t, str)), "")
         check_unicode(title, "'title'")
-        return cls(text, title, meta, source)
+        return cls(text, title, meta, source, _flag(obj))
 
     def spans(self, raw: list[RawSpan], overlap: bool = True) -> list[Span]:
         """Bounds-checked, deduplicated, sorted spans on the stored text; `overlap=False`
@@ -170,6 +183,8 @@ class JsonArticle:
             status=status,
             prodigy_input_hash=hashes[0],
             prodigy_task_hash=hashes[1],
+            flagged=self.flag[0],
+            flag_note=self.flag[1],
             **spans,
         )
 

@@ -169,6 +169,10 @@ def _task(art: ExportArticle, doc, problems: list[Misaligned]) -> tuple[dict, li
     answer = ANSWERS.get(art.status)
     if answer is not None:
         task["answer"] = answer
+    if art.flagged:  # as Prodigy writes a flagged task; the note is ours
+        task["flagged"] = True
+        if art.flag_note:
+            task["flag_note"] = art.flag_note
     return task, spans_out
 
 

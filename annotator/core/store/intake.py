@@ -86,7 +86,7 @@ class Intake:
                     (aid, h, r.text, r.title, r.source, json.dumps(r.meta, ensure_ascii=False),
                      r.status, (annotator or None) if decided else None,
                      stamp if decided else None, r.prodigy_input_hash, r.prodigy_task_hash,
-                     stamp, r.annotation)
+                     stamp, r.annotation, int(r.flagged), r.flag_note if r.flagged else "")
                 )  # fmt: skip
                 span_rows += [(aid, s.start, s.end, s.label, "import", annotator, stamp)
                               for s in spans]  # fmt: skip
@@ -96,8 +96,8 @@ class Intake:
                 extras.append((aid, suggestions, rejected))
             conn.executemany(
                 "INSERT INTO articles(id, input_hash, text, title, source, meta, status, status_by,"
-                " status_at, prodigy_input_hash, prodigy_task_hash, created_at, annotation)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " status_at, prodigy_input_hash, prodigy_task_hash, created_at, annotation, flagged,"
+                " flag_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 art_rows,
             )
             conn.executemany(
