@@ -450,6 +450,9 @@ def suggest_cmd(
         )
         if suggester.model_error:
             typer.echo(f"annotator: {suggester.model_error}", err=True)
+        if suggester.model_note:
+            typer.echo(f"annotator: {suggester.model_note}; suggestions come from patterns "
+                       "and earlier decisions only", err=True)  # fmt: skip
         labels = set(project.label_names())
         for src, dst in sorted((project.get_setting("label_map", {}) or {}).items()):
             if dst not in labels:

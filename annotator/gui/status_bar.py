@@ -64,6 +64,8 @@ class WorkStatus:
         per_hour = f" · {pace:,.0f}/h" if pace is not None else ""
         self.session_label.setText(f"This session: {self.session_count}{per_hour}")
         text = SUGGESTER_TEXT.get(state, f"Suggestions: {state}")
+        if state == "ready" and message.rstrip(")").endswith("decisions only"):
+            text = "Suggestions: patterns and decisions only"  # no model chosen, or no use
         self.suggester_label.setText(text)
         self.suggester_label.setToolTip(message or text)
 

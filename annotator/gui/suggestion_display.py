@@ -36,6 +36,7 @@ NOTE_AFTER_MS = 150  # the note shows only if the final suggestions take longer 
 # median on the same machine).
 ASK_WORKER_AFTER_MS = 80
 LOADING_NOTE = "Loading suggestions…"
+PATTERNS_ONLY = "patterns and earlier decisions only"  # ends the service's message then
 WAITING_NOTE = "Accepting when the suggestions are in…"
 CHANGED = "The suggestions changed after you pressed A: nothing was accepted, press A again"
 
@@ -104,11 +105,13 @@ class SuggestionDisplay:
             return
         self._set_final(list(spans))
 
-    def _suggester_state(self, state: str, _message: str) -> None:
+    def _suggester_state(self, state: str, message: str) -> None:
         if self.project is None:
             return
         if state != "loading":  # loading may have given the project the model's labels
             self.reload_labels()
+        if state == "ready" and message.endswith(PATTERNS_ONLY):  # e.g. the model has no DRUG
+            self.statusBar().showMessage(message, 15000)
         if self.article is not None and not self.final and self.feed.settled:
             self._set_final(self.feed.fallback(self.article.id))
         self._update_status()

@@ -483,3 +483,39 @@ def test_an_article_over_spacys_max_length_is_suggested_in_pieces(tmp_path):
     assert [(s.start, s.end, s.label) for s in got] == expected
     assert len(expected) == 2 * long_text.count("Reuters") and expected[-1][0] > 1_000_000
     assert {s.source for s in got} == {"pattern", "decision"}  # Kyiv: a decision wins
+
+
+def test_a_model_with_none_of_the_projects_labels_is_not_run_and_says_why(tmp_path):
+    db, src, patterns = tmp_path / "d.db", tmp_path / "a.txt", tmp_path / "p.jsonl"
+    text = "Angela Merkel took aspirin in Berlin."
+    src.write_text(text)
+    patterns.write_text('{"label": "DRUG", "pattern": "aspirin"}\n')
+    run("init", "--db", db, "--labels", "DRUG")
+    run("import", "--db", db, src)
+    result = run("suggest", "--db", db, "--patterns", patterns)
+    assert "has no DRUG label: not used" in result.stderr
+    with Project(db) as p:
+        svc = SuggestionService.from_project(p)
+        svc.load(p)
+        assert svc.state == "ready" and "has no DRUG label: not used" in svc.message
+        assert svc.suggester.nlp is None  # never loaded
+        assert shown(svc.compute(p, 1), text) == {("aspirin", "DRUG", "pattern")}
+        p.ensure_labels(["PERSON"])  # now the model has one of the labels: it is used
+        svc = SuggestionService.from_project(p)
+        svc.load(p)
+        assert svc.suggester.model_note is None and svc.suggester.nlp is not None
+        got = shown(svc.compute(p, 1), text)
+    assert ("Angela Merkel", "PERSON", "model") in got and ("aspirin", "DRUG", "pattern") in got
+
+
+def test_a_label_map_onto_the_projects_labels_keeps_the_model(tmp_path):
+    with Project(tmp_path / "b.db") as p:
+        p.ensure_labels(["BRAND"])
+        p.add_records([ArticleRecord(text="Nike opened a store.")])
+        p.set_setting("label_map", {"ORG": "BRAND"})
+        suggester = configure_suggester(p)
+        assert suggester.model_note is None and suggester.model_info is not None
+        p.set_setting("label_map", {})
+        suggester = configure_suggester(p)
+        assert suggester.model_info is None
+        assert suggester.model_note.endswith("has no BRAND label: not used")

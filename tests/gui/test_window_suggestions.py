@@ -158,3 +158,18 @@ def test_an_unknown_model_still_gives_pattern_suggestions(qtbot, make_window, tm
     assert stored(win, 1) == [(0, 4, "ORG")]
     qtbot.waitUntil(lambda: win.current_id == 2 and win.is_ready(), timeout=WAIT)
     assert shown(win) == [(0, 4, "ORG", False)]
+
+
+def test_a_model_without_the_projects_labels_is_not_run_and_the_window_says_so(
+        qtbot, make_window, tmp_path):  # fmt: skip
+    pat = write_patterns(tmp_path / "p.jsonl", ("DRUG", "aspirin"))
+    path = make_project(tmp_path / "d.annotator.db", ["Angela Merkel took aspirin."],
+                        patterns=pat, model="auto", labels=("DRUG",))  # fmt: skip
+    win = make_window(path, worker=True)
+    qtbot.waitUntil(win.is_ready, timeout=WAIT)
+    assert win.suggester_state == "ready"
+    assert shown(win) == [(19, 26, "DRUG", False)]  # no PERSON from the model
+    note = win.work.suggester_label
+    assert note.text() == "Suggestions: patterns and decisions only"
+    assert "has no DRUG label: not used" in note.toolTip()
+    assert "has no DRUG label: not used" in win.statusBar().currentMessage()

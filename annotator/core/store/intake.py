@@ -96,8 +96,8 @@ class Intake:
                 extras.append((aid, suggestions, rejected))
             conn.executemany(
                 "INSERT INTO articles(id, input_hash, text, title, source, meta, status, status_by,"
-                " status_at, prodigy_input_hash, prodigy_task_hash, created_at, annotation, flagged,"
-                " flag_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " status_at, prodigy_input_hash, prodigy_task_hash, created_at, annotation,"
+                " flagged, flag_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 art_rows,
             )
             conn.executemany(

@@ -183,6 +183,7 @@ class Suggester:
         self.model_name: str | None = None  # resolved package name or directory
         self.model_info: ModelInfo | None = None
         self.model_error: str | None = None
+        self.model_note: str | None = None  # why a model that was found is not used
         self.piece_chars = piece_chars
         self._disabled = no_model_chosen(model)
         self._nlp: Language | None = None
@@ -249,6 +250,25 @@ class Suggester:
                 self.model_name, self.model_info = None, None
                 self.model_error = str(exc)
         return self
+
+    def unused_model(self, project_labels: Collection[str]) -> str | None:
+        """Why the model is not worth running for a project with these labels (it has none
+        of them, even through the label map), or None. Without project labels it is used."""
+        info = self.model_info
+        if info is None or not project_labels:
+            return None
+        if {self.label_map.get(lab, lab) for lab in info.labels} & set(project_labels):
+            return None
+        wanted = sorted(project_labels)
+        if len(wanted) == 1:
+            return f"{info.name} has no {wanted[0]} label: not used"
+        shown = ", ".join(wanted[:6]) + (", …" if len(wanted) > 6 else "")
+        return f"{info.name} has none of the labels {shown}: not used"
+
+    def drop_model(self, note: str) -> None:
+        """Run without the model (patterns and decisions only), saying why in `model_note`."""
+        self._disabled, self._nlp = True, None
+        self.model_name, self.model_info, self.model_note = None, None, note
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -116,6 +116,9 @@ def configure_suggester(
                 PREFERRED_LABELS.index(lab) if lab in PREFERRED_LABELS else 99, lab))  # fmt: skip
             project.ensure_labels(ranked)  # one call: one transaction, all or nothing
         suggester.label_set = frozenset(project.label_names())
+        note = suggester.unused_model(suggester.label_set)
+        if note is not None:  # not loaded at all: seconds and memory saved, no stray spans
+            suggester.drop_model(note)
         return suggester
     except PatternsError as exc:
         raise ProjectError(str(exc)) from exc
@@ -211,6 +214,10 @@ class SuggestionService:
         self.refresh_decisions(project)
         if suggester.model_error:
             self.state, self.message = "no-model", suggester.model_error
+        elif suggester.model_note:  # the model has none of the project's labels
+            self.state = "ready"
+            self.message = f"{suggester.model_note}; suggestions from patterns and earlier " \
+                           "decisions only"  # the window shows this line
         elif suggester.model_info is None:  # the project chose to run without a model
             self.state, self.message = "ready", NO_MODEL_MESSAGE
         else:
