@@ -450,6 +450,13 @@ def suggest_cmd(
         )
         if suggester.model_error:
             typer.echo(f"annotator: {suggester.model_error}", err=True)
+        if suggester.seeded is not None and suggester.seeded[0]:
+            given, others = suggester.seeded
+            typer.echo(f"labels of this new project: {', '.join(given)}", err=True)
+            if others:
+                typer.echo(f"  also offered by the model, not added: {', '.join(others)} "
+                           f"(add with `annotator labels add {others[0]} …`, or name them "
+                           "with --labels)", err=True)  # fmt: skip
         if suggester.model_note:
             typer.echo(f"annotator: {suggester.model_note}; suggestions come from patterns "
                        "and earlier decisions only", err=True)  # fmt: skip

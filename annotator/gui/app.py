@@ -71,7 +71,8 @@ def run_gui(db: Path | None = None, screenshot: Path | None = None, article: int
         print(f"annotator: error: {exc}", file=sys.stderr)
         return 1
     if screenshot is not None:
-        code = take_screenshot(MainWindow(path, settings, article=article), Path(screenshot))
+        code = take_screenshot(MainWindow(path, settings, article=article, interactive=False),
+                               Path(screenshot))
         return leave(code)
     from .crash_report import ExceptionHook
 

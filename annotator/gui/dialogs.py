@@ -96,6 +96,13 @@ def ask_flag_note(parent: QWidget | None, title: str) -> str | None:
     return note.text().strip() if dlg.exec() == QDialog.Accepted else None
 
 
+def choose_labels(parent: QWidget | None, choices: list, model: str) -> list[str]:
+    """A new project's labels (see label_setup): the ticked ones, or the defaults."""
+    from .label_setup import choose_labels as run
+
+    return run(parent, choices, model)
+
+
 def choose_files(parent: QWidget | None) -> list[Path]:
     names, _ = QFileDialog.getOpenFileNames(parent, "Import articles", "", IMPORT_FILTER)
     return [Path(n) for n in names]

@@ -169,6 +169,6 @@ class LabelBar(QWidget):
             self.chips[lab.name] = chip
         self.hint.setText(
             "Select text, then press a label's key" if labels
-            else "No labels yet: add some with Project → Labels… (Ctrl+L)"
+            else "No labels yet: add some with File → Labels… (Ctrl+L)"
         )
         self._layout.addWidget(self.hint)

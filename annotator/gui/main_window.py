@@ -86,8 +86,12 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, QMain
     ready = Signal()  # the current article is shown with its final suggestions (or none come)
 
     def __init__(self, project_path: Path | str | None = None, settings: AppSettings | None = None,
-                 article: int | None = None, start_worker: bool = True):  # fmt: skip
+                 article: int | None = None, start_worker: bool = True,
+                 interactive: bool = True):  # fmt: skip
+        """`interactive=False` (a screenshot run): never stop to ask (a new project then
+        takes the preselected labels)."""
         super().__init__()
+        self.interactive = interactive
         self.settings = settings or AppSettings()
         self.project: Project | None = None
         self.article: Article | None = None
@@ -226,12 +230,31 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, QMain
         self.setWindowTitle(f"{project.path.name} — Annotator")
         self.side.set_project(project)
         self.reload_labels()
+        if self._start_worker and self.interactive:
+            self._first_labels(project)
         self.feed.start(project, run_worker=self._start_worker)
         self._show_start(article if article is not None else self.settings.last_article(path))
         self.focus_start()
         if project.warning:
             self.show_error(project.warning, dialog=True)
         return True
+
+    def _first_labels(self, project: Project) -> None:
+        """A project without labels is asked which of the model's and patterns' labels it
+        wants, before suggestions would give it the preselected ones."""
+        if project.label_names():
+            return
+        from annotator.core.suggest.label_choice import project_label_choices
+
+        choices, model = project_label_choices(
+            project.get_setting("model", "auto"), project.get_setting("patterns"),
+            project.get_setting("label_map", {}) or {})  # fmt: skip
+        if not choices:  # nothing would seed labels: they come from imports or the user
+            return
+        names = dialogs.choose_labels(self, choices, model)
+        if names and not project.label_names():  # another window may have chosen already
+            project.ensure_labels(names)
+            self.reload_labels()
 
     def _close_project(self) -> None:
         self.feed.stop()  # never waits: a job still loading ends on its own, unheard

@@ -519,3 +519,19 @@ def test_a_label_map_onto_the_projects_labels_keeps_the_model(tmp_path):
         suggester = configure_suggester(p)
         assert suggester.model_info is None
         assert suggester.model_note.endswith("has no BRAND label: not used")
+
+
+def test_a_new_project_takes_the_common_labels_and_the_cli_says_which(tmp_path):
+    db, src, patterns = tmp_path / "n.db", tmp_path / "a.txt", tmp_path / "p.jsonl"
+    src.write_text("Angela Merkel wore Zara in Berlin on Monday.")
+    patterns.write_text('{"label": "BRAND", "pattern": "Zara"}\n')
+    result = run("import", "--db", db, src)
+    result = run("suggest", "--db", db, "--patterns", patterns)
+    assert "labels of this new project: PERSON, ORG, GPE, LOC, NORP, EVENT, BRAND" in result.stderr
+    assert "not added: FAC, PRODUCT, DATE" in result.stderr
+    with Project(db) as p:
+        assert p.label_names() == ["PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "BRAND"]
+        got = {s.label for s in SuggestionService.from_project(p).cached(p, 1)}
+    assert "DATE" not in got and {"PERSON", "BRAND"} <= got
+    again = run("suggest", "--db", db)
+    assert "labels of this new project" not in again.stderr

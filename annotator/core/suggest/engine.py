@@ -184,6 +184,8 @@ class Suggester:
         self.model_info: ModelInfo | None = None
         self.model_error: str | None = None
         self.model_note: str | None = None  # why a model that was found is not used
+        # (labels given to a new project, labels offered but not given), when it seeded them
+        self.seeded: tuple[list[str], list[str]] | None = None
         self.piece_chars = piece_chars
         self._disabled = no_model_chosen(model)
         self._nlp: Language | None = None

@@ -111,10 +111,11 @@ def configure_suggester(
     )
     try:
         suggester = Suggester(**kwargs)
-        if not project.label_names():  # a new project takes the suggester's labels
-            ranked = sorted(suggester.labels, key=lambda lab: (
-                PREFERRED_LABELS.index(lab) if lab in PREFERRED_LABELS else 99, lab))  # fmt: skip
-            project.ensure_labels(ranked)  # one call: one transaction, all or nothing
+        if not project.label_names():  # a new project takes the preselected labels only
+            offered = seed_choices(suggester)
+            chosen = [c.name for c in offered if c.chosen]
+            project.ensure_labels(chosen)  # one call: one transaction, all or nothing
+            suggester.seeded = (chosen, [c.name for c in offered if not c.chosen])
         suggester.label_set = frozenset(project.label_names())
         note = suggester.unused_model(suggester.label_set)
         if note is not None:  # not loaded at all: seconds and memory saved, no stray spans
@@ -122,6 +123,15 @@ def configure_suggester(
         return suggester
     except PatternsError as exc:
         raise ProjectError(str(exc)) from exc
+
+
+def seed_choices(suggester) -> list:
+    """The labels a new project is offered from this suggester's model and patterns."""
+    from .label_choice import label_choices
+
+    info, patterns = suggester.model_info, suggester.patterns
+    return label_choices(info.labels if info else (), patterns.labels if patterns else (),
+                         suggester.label_map)  # fmt: skip
 
 
 def suggest_pending(
