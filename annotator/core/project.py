@@ -48,7 +48,7 @@ class Project:
 
     def __init__(self, path: str | Path, *, create: bool = True):
         self.store = Store(path, create=create)
-        self.path, self.db = self.store.path, self.store.db
+        self.path = self.store.path
         self.wal, self.warning = self.store.wal, self.store.warning
         self.settings = Settings(self.store)
         self.events_log = Events(self.store)
@@ -70,6 +70,11 @@ class Project:
 
     def invalidate_caches(self) -> None:
         self.label_store.forget()
+
+    @property
+    def db(self):
+        """sqlite-utils' Database over the project's connection (imported on first use)."""
+        return self.store.db
 
     def close(self) -> None:
         self.store.close()

@@ -193,7 +193,7 @@ def test_a_version_1_project_is_upgraded_keeping_everything(tmp_path):
 
     path = tmp_path / "old.db"
     db = Database(path)
-    migrations.apply(db, stop_before="m002_label_keys")  # a file as the first version made it
+    migrations().apply(db, stop_before="m002_label_keys")  # a file as the first version made it
     db.execute("INSERT INTO labels VALUES ('ORG', '#7aecec', '1', 0)")
     db.execute("INSERT INTO articles(id, input_hash, text, created_at) VALUES (1, 'h', ?, 'x')",
                [TEXT])  # fmt: skip

@@ -402,3 +402,31 @@ def test_rename_a_label_in_the_labels_dialog(qtbot, project_path):
         name.editingFinished.emit()
         assert p.label_names()[0] == "PER"
         assert dialog.table.cellWidget(0, 1).text() == "PER"
+
+
+STARTS_LIGHT = r"""
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from annotator.gui.main_window import MainWindow
+from annotator.gui.settings import AppSettings
+win = MainWindow(sys.argv[1], AppSettings(), start_worker=False)
+win.show()
+app.processEvents()
+heavy = sorted(m for m in ("sqlite_utils", "numpy", "spacy", "click") if m in sys.modules)
+print(win.current_id, ",".join(heavy))
+"""
+
+
+def test_the_window_shows_an_existing_project_without_the_heavy_imports(project_path):
+    """sqlite-utils (numpy, click, dateutil: ~300 ms) is imported only to migrate a file,
+    spaCy only by the suggestion worker: the first frame needs neither."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", STARTS_LIGHT, str(project_path)],
+                          capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0].strip() == "1"  # shown on article 1, nothing heavy

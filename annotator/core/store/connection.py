@@ -19,8 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from ..errors import (
     ConflictError,
     NewerProjectError,
@@ -126,7 +124,7 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             raise ProjectError(f"{self.path}: cannot open ({exc})") from exc
         self.conn = conn
-        self.db = Database(conn)
+        self._db = None  # a sqlite-utils Database over `conn`, made when first needed
         self.commits = 0  # own commits: `PRAGMA data_version` only counts other connections'
         try:
             self._configure()
@@ -137,6 +135,17 @@ class Store:
         except BaseException:
             conn.close()
             raise
+
+    @property
+    def db(self):
+        """sqlite-utils over the same connection (for migrations and tests); imported on
+        first use, so that opening a project (the window's first frame) does not pay for
+        importing it."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn)
+        return self._db
 
     def _configure(self) -> None:
         conn = self.conn
@@ -178,7 +187,7 @@ class Store:
             if version > SCHEMA_VERSION:
                 raise NewerProjectError(f"{self.path}: made by a newer version of Annotator")
             if not self._current():
-                migrations.apply(self.db)
+                migrations().apply(self.db)
                 self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
@@ -205,10 +214,16 @@ class Store:
         `BEGIN IMMEDIATE` also avoids the deferred transaction's instant "database is
         locked" when another connection commits between our first read and first write."""
         conn = self.conn
-        if conn.in_transaction:
-            with self.db.atomic():
+        if conn.in_transaction:  # a savepoint inside the transaction
+            conn.execute("SAVEPOINT nested_write")
+            try:
                 self._expect(expect)
                 yield
+            except BaseException:
+                conn.execute("ROLLBACK TO nested_write")
+                conn.execute("RELEASE nested_write")
+                raise
+            conn.execute("RELEASE nested_write")
             return
         try:
             conn.execute("BEGIN IMMEDIATE")

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # sqlite-utils is imported only to migrate (its import takes ~300 ms)
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
 APPLICATION_ID = int.from_bytes(b"ANNO", "big")  # PRAGMA application_id of every project
 SCHEMA_VERSION = 5  # PRAGMA user_version: the number of migrations below
-migrations = Migrations("annotator")
 
 
-@migrations()
 def m001_initial(db: Database) -> None:
     db.execute(
         """
@@ -127,7 +128,6 @@ def m001_initial(db: Database) -> None:
     )
 
 
-@migrations()
 def m002_label_keys(db: Database) -> None:
     """Spans, dismissed and imported suggestions refer to labels by foreign key
     (`ON UPDATE CASCADE`: a rename is one statement); imported suggestions get a table of
@@ -208,7 +208,6 @@ def m002_label_keys(db: Database) -> None:
     )
 
 
-@migrations()
 def m003_models(db: Database) -> None:
     """Models trained on the project: where they are, what they learnt from, how they scored."""
     db.execute(
@@ -230,16 +229,27 @@ def m003_models(db: Database) -> None:
     )
 
 
-@migrations()
 def m004_article_suggestions(db: Database) -> None:
     """Suggestions stored with an article also come from the annotator's own labelling in
     that article ("label all occurrences"): their source says which."""
     db.execute("ALTER TABLE imported_suggestions ADD COLUMN source TEXT NOT NULL DEFAULT 'import'")
 
 
-@migrations()
 def m005_flags(db: Database) -> None:
     """An annotator can flag an article for later, with a note."""
     db.execute("ALTER TABLE articles ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE articles ADD COLUMN flag_note TEXT NOT NULL DEFAULT ''")
     db.execute("CREATE INDEX idx_articles_flagged ON articles(flagged, id) WHERE flagged = 1")
+
+
+STEPS = (m001_initial, m002_label_keys, m003_models, m004_article_suggestions, m005_flags)
+
+
+def migrations() -> Migrations:
+    """The steps as sqlite-utils migrations (named after their functions, applied in order)."""
+    from sqlite_utils.migrations import Migrations
+
+    out = Migrations("annotator")
+    for step in STEPS:
+        out()(step)
+    return out
