@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import json
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # sqlite-utils is imported only to migrate (its import takes ~300 ms)
