@@ -466,8 +466,18 @@ def suggest_cmd(
                 typer.echo(f"annotator: warning: the label map sends {src} to {dst}, which is "
                            f"not a label of this project (add it: annotator labels add {dst})",
                            err=True)  # fmt: skip
-        with _progress("Suggesting") as bar:
-            n = suggest_pending(project, suggester, workers=workers, progress=bar)
+        done = {"n": 0, "of": 0}
+
+        def progress(n: int, of: int) -> None:
+            done.update(n=n, of=of)
+            bar(n, of)
+
+        try:
+            with _progress("Suggesting") as bar:
+                n = suggest_pending(project, suggester, workers=workers, progress=progress)
+        except KeyboardInterrupt:
+            fail(f"stopped: suggestions for {done['n']:,} of {done['of']:,} articles are saved; "
+                 "run suggest again to compute the rest", code=130)
         for warning in suggester.warnings:  # one line per skipped pattern, with a count
             typer.echo(f"annotator: warning: {warning}", err=True)
     typer.echo(f"suggestions computed for {n} articles" if n else "suggestions are up to date",

@@ -8,6 +8,9 @@ Prints JSON. Usage: uv run python bench/bench_export.py [--articles 10000] [--re
   one DocBin written to disk
 Times are CPU seconds (process_time), best of --repeat, so a busy shared machine skews less.
 ratio = bare / ours: 1.0 means as fast as the bare loop; the target is >= 0.9.
+peak_rss_mb: `annotator export` run as a process of its own on a project of a fifth of the
+articles, then on the whole project (ru_maxrss of the child): flat memory means the two are
+close.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -85,6 +90,15 @@ def main() -> None:
             nonlocal report
             report = export_project(project, tmp / "out", format="spacy")
 
+        small = Project(tmp / "small.db")
+        small.add_records(records[: len(records) // 5])
+        small.close()
+        rss = {}
+        for name, db in (("fifth", tmp / "small.db"), ("all", tmp / "bench.db")):
+            subprocess.run([sys.executable, "-m", "annotator", "export", "--db", str(db),
+                            "--out", str(tmp / f"rss-{name}")], check=True,
+                           capture_output=True)  # fmt: skip
+            rss[name] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
         bare(), ours()  # warm up (vocab, caches)
         t_bare, t_ours = float("inf"), float("inf")
         for _ in range(args.repeat):  # interleaved, so both see the same machine load
@@ -99,6 +113,8 @@ def main() -> None:
                            "bare_loop": round(args.articles / t_bare)},
         "ratio_bare_to_ours": round(t_bare / t_ours, 3),
         "misaligned": len(report.misaligned),
+        "peak_rss_mb": {f"export of {args.articles // 5:,}": rss["fifth"],
+                        f"export of {args.articles:,}": rss["all"]},
     }, indent=2))  # fmt: skip
 
 

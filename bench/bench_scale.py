@@ -8,15 +8,26 @@ Prints JSON. Usage: uv run python bench/bench_scale.py [--articles 200000 | --mi
   worker does for a project stored without it (e.g. by an older version)
 - search_first_page_ms: p95 over 20 queries of the first page (256 ids) of a search
 - search_all_ids_ms: p95 over the same queries of all matching ids (the total count)
-- counts_ms, next_pending_ms: Project.counts() and Project.next_article_id(), median of 20
+- counts_ms, next_pending_ms, stats_ms: Project.counts(), next_article_id(), stats(),
+  median of 20
+- queue_*_ms: the window's queue (Project.queue) with 1 % of the articles decided at random
+  (so no list is contiguous), median of 5 fresh views: `all_jump` opens the unfiltered list
+  and reads row 90 % down (the row a scrollbar jump shows) and finds an article's row;
+  `pending_jump` the same on the pending filter; `sort_status` sorts by status and does the
+  same
+- window_usable_ms: a fresh process, from interpreter start to the window shown on an
+  article (worker started), best of 3; the ratio to the 10-article project is the target
+  (<= 1.2)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +49,44 @@ QUERIES = ["minister", "fuel prices", "kyiv", "reuters talks", "merkel", "gothen
            "trade", "protests", "rising costs", "markets steady", "officials", "story 12",
            "tuesday"]  # fmt: skip
 PAGE = 256
+WINDOW = r"""
+import sys, time
+t0 = time.perf_counter()
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from annotator.gui.main_window import MainWindow
+from annotator.gui.settings import AppSettings
+win = MainWindow(sys.argv[1], AppSettings(read_only=True), start_worker=True, interactive=False)
+win.show()
+app.processEvents()
+assert win.current_id is not None
+print((time.perf_counter() - t0) * 1000)
+import os; os._exit(0)
+"""
+
+
+def window_usable_ms(db: Path) -> float:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    runs = [float(subprocess.run([sys.executable, "-c", WINDOW, str(db)], env=env, check=True,
+                                 capture_output=True, text=True).stdout) for _ in range(3)]
+    return round(min(runs))
+
+
+def queue_ms(p: Project, n: int, rng: random.Random) -> dict:
+    """The queue's jumps and sorts, on fresh views (nothing cached), median of 5."""
+    far = int(n * 0.9)
+
+    def jump(status=None, sort="id"):
+        def go():
+            rows = p.queue(status, sort=sort)
+            if len(rows):
+                rows[min(far, len(rows) - 1)]
+                rows.row_of(rng.randint(1, n))
+        return go
+
+    return {name: round(statistics.median(_ms(fn, 5)), 2) for name, fn in (
+        ("queue_all_jump_ms", jump()), ("queue_pending_jump_ms", jump("pending")),
+        ("queue_sort_status_ms", jump(sort="status")))}  # fmt: skip
 
 
 def make_jsonl(path: Path, n: int, seed: int = 0) -> None:
@@ -82,6 +131,14 @@ def measure(tmp: Path, n: int) -> dict:
         whole = [_ms(lambda q=q: p.articles.ids(search=q, catch_up=False))[0] for q in QUERIES]
         counts = _ms(p.counts, 20)
         nxt = _ms(p.next_article_id, 20)
+        stats = _ms(p.stats, 20)
+        rng = random.Random(1)
+        with p.write():  # 1 % decided at random, in one transaction (the triggers count them)
+            decided = rng.sample(range(1, n + 1), max(1, n // 100))
+            p.store.conn.executemany("UPDATE articles SET status = 'accepted' WHERE id = ?",
+                                     [(i,) for i in decided])  # fmt: skip
+        queue = queue_ms(p, n, rng)
+    window = window_usable_ms(db)
     return {
         "articles": report.imported,
         "import_s": round(import_s, 2),
@@ -92,6 +149,9 @@ def measure(tmp: Path, n: int) -> dict:
         "search_all_ids_ms_p95": p95(whole),
         "counts_ms": round(statistics.median(counts), 2),
         "next_pending_ms": round(statistics.median(nxt), 3),
+        "stats_ms": round(statistics.median(stats), 2),
+        **queue,
+        "window_usable_ms": window,
     }
 
 
@@ -108,7 +168,8 @@ def main() -> None:
                       "ratios_large_to_small": {
                           k: round(big[k] / small[k], 1) if small[k] else None
                           for k in ("search_first_page_ms_p95", "search_all_ids_ms_p95",
-                                    "counts_ms", "next_pending_ms")}},
+                                    "counts_ms", "next_pending_ms", "stats_ms",
+                                    "window_usable_ms")}},
                      indent=2))  # fmt: skip
 
 

@@ -154,7 +154,11 @@ def main() -> None:
 
     from annotator.core.project import Project
     from annotator.core.records import ArticleRecord
-    from annotator.core.suggest.service import configure_suggester, suggest_pending
+    from annotator.core.suggest.service import (
+        PREFERRED_LABELS,
+        configure_suggester,
+        suggest_pending,
+    )
 
     tmp = Path(tempfile.mkdtemp())
     QSettings.setDefaultFormat(QSettings.IniFormat)
@@ -162,6 +166,7 @@ def main() -> None:
     db = tmp / "bench.annotator.db"
     texts = make_long_texts(2 * args.articles, args.words)  # half without, half while training
     with Project(db) as p:
+        p.ensure_labels(list(PREFERRED_LABELS))  # all 18 of the model's: the most spans
         p.add_records([ArticleRecord(text=t) for t in texts])
         suggest_pending(p, configure_suggester(p))
         spans = sum(len(p.cached_suggestions(a, p.get_setting("last_fingerprint"))) for a in

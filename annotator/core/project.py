@@ -160,6 +160,12 @@ class Project:
                     flagged: bool = False) -> list[int]:  # fmt: skip
         return self.articles.ids(status, search, flagged)
 
+    def queue(self, status: str | None = None, flagged: bool = False, sort: str = "id",
+              descending: bool = False):  # fmt: skip
+        """The queue's rows for a filter, read a page at a time (store/queue.py): instant at
+        any size."""
+        return self.articles.queue(status, flagged, sort, descending)
+
     def ensure_search_index(self, chunk: int = 5000) -> int:
         return self.articles.ensure_search_index(chunk)
 
@@ -245,6 +251,6 @@ class Project:
         return self.cache.put(items)
 
     def uncached_article_ids(self, fingerprint: str, status: str | Sequence[str] = "pending"
-                             ) -> list[int]:  # fmt: skip
+                             ) -> Sequence[int]:  # fmt: skip
         statuses = (status,) if isinstance(status, str) else tuple(status)
         return self.cache.uncached_ids(fingerprint, statuses)

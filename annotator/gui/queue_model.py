@@ -1,9 +1,11 @@
 """The article queue as a table model: id, title (⚑ for a flagged article, its note in the
 tooltip), status.
 
-Only the ids of the current filter are held in memory (one cheap query); titles and
-statuses are fetched a page at a time through `Project.queue_rows` when the view asks for
-them, so a queue of 100k articles scrolls smoothly.
+The rows of a filter are a `QueueRows` view (core/store/queue.py): its length comes from the
+project's counts and its ids a page at a time, so a queue of a million articles opens, jumps
+to any row and sorts by status at once. Titles and statuses are fetched a page at a time
+through `Project.queue_rows` when the view asks for them. Click the # or Status header to
+sort by it.
 
 A search runs on the `SearchWorker` when one is set (never on the UI thread): the rows shown
 stay until its results come, then `filtered` is emitted (at once for the other filters).
@@ -11,13 +13,14 @@ stay until its results come, then `filtered` is emitted (at once for the other f
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from annotator.core.project import Project
+from annotator.core.store.queue import PAGE as QUEUE_PAGE
+from annotator.core.store.queue import ListRows, QueueRows
 
 PAGE = 256
 MAX_PAGES = 64
@@ -57,7 +60,8 @@ class ArticleQueueModel(QAbstractTableModel):
         self._token = 0
         self.status: str | None = None
         self.search = ""
-        self.ids: list[int] = []
+        self.sort_key, self.descending = "id", False
+        self.rows: QueueRows | ListRows = ListRows([])
         self.flagged: set[int] = set()
         self._pages: OrderedDict[int, dict[int, tuple]] = OrderedDict()
         self.status_colours: dict[str, str] = {}
@@ -87,25 +91,49 @@ class ArticleQueueModel(QAbstractTableModel):
         status = None if flagged else self.status
         if self.project is not None and self.search.strip() and self.searcher is not None:
             self.searching = True
-            self.searcher.request(self._token, status, self.search, flagged)
+            self.searcher.request(self._token, status, self.search, flagged,
+                                  (self.sort_key, self.descending))
             return
         self.searching = False
-        ids = [] if self.project is None else self.project.article_ids(
-            status, self.search or None, flagged=flagged)  # fmt: skip
-        self._set_ids(ids)
+        if self.project is None:
+            rows = ListRows([])
+        elif self.search.strip():  # no search thread (a bare model): searched here
+            rows = ListRows(self.project.articles.ids(
+                status, self.search, flagged, sort=self.sort_key, descending=self.descending),
+                by_id=self._by_id())  # fmt: skip
+        else:
+            rows = self.project.queue(status, flagged, self.sort_key, self.descending)
+        self._set_rows(rows)
 
-    def _found(self, token: int, ids: list[int]) -> None:
+    def _by_id(self) -> bool:
+        return self.sort_key == "id" and not self.descending
+
+    def _found(self, token: int, ids: list[int], complete: bool = True) -> None:
+        """A search's results: the first page (the rest are being counted), then all."""
         if token == self._token and self.project is not None:
-            self.searching = False
-            self._set_ids(ids)
+            self.searching = not complete
+            self._set_rows(ListRows(ids, by_id=self._by_id()))
 
-    def _set_ids(self, ids: list[int]) -> None:
+    def _set_rows(self, rows) -> None:
         self.beginResetModel()
-        self.ids = ids
+        self.rows = rows
         self._read_flags()
         self._pages.clear()
         self.endResetModel()
         self.filtered.emit()
+
+    @property
+    def ids(self) -> QueueRows | ListRows:
+        """The ids of the current filter in queue order (a sequence; compares to a list)."""
+        return self.rows
+
+    def sort(self, column: int, order=Qt.AscendingOrder) -> None:
+        """Qt's header click: by # or by status (then #); a title sort is not offered."""
+        key = {ID: "id", STATUS: "status"}.get(column)
+        if key is None:
+            return
+        self.sort_key, self.descending = key, order == Qt.DescendingOrder
+        self.reload()
 
     def _read_flags(self) -> None:
         """The flagged ids (few, and indexed: cheap to ask again after every change)."""
@@ -113,7 +141,7 @@ class ArticleQueueModel(QAbstractTableModel):
 
     def invalidate(self, article_id: int | None = None) -> None:
         """Forget fetched rows (statuses changed); the view re-asks for what it shows."""
-        if not self.ids:
+        if not self.rows:
             return
         self._read_flags()
         if article_id is not None:
@@ -124,15 +152,17 @@ class ArticleQueueModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
             return
         self._pages.clear()
-        self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(COLUMNS) - 1))
+        self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
 
     # ---- lookups -----------------------------------------------------------------------
     def row_of(self, article_id: int) -> int | None:
-        i = bisect_left(self.ids, article_id)  # ids come sorted from article_ids
-        return i if i < len(self.ids) and self.ids[i] == article_id else None
+        return self.rows.row_of(article_id)
 
     def id_at(self, row: int) -> int | None:
-        return self.ids[row] if 0 <= row < len(self.ids) else None
+        try:
+            return self.rows.id_at(row)
+        except IndexError:  # the file changed under the view; the next refresh reloads
+            return None
 
     def _row(self, row: int) -> tuple | None:
         """(display texts, tooltip, status) of a row; fetched a page at a time and kept
@@ -140,7 +170,7 @@ class ArticleQueueModel(QAbstractTableModel):
         page = row // PAGE
         rows = self._pages.get(page)
         if rows is None:
-            chunk = self.ids[page * PAGE : (page + 1) * PAGE]
+            chunk = self._page_ids(page)
             fetched = self.project.queue_rows(chunk) if self.project is not None else []
             flagged = [i for i in chunk if i in self.flagged]
             notes = {a.id: a.flag_note for a in self.project.articles_by_id(flagged)
@@ -151,10 +181,16 @@ class ArticleQueueModel(QAbstractTableModel):
                 self._pages.popitem(last=False)
         else:
             self._pages.move_to_end(page)
-        return rows.get(self.ids[row])
+        return rows.get(self.id_at(row))
+
+    def _page_ids(self, page: int) -> list[int]:
+        if isinstance(self.rows, QueueRows) and PAGE == QUEUE_PAGE:
+            return self.rows.page(page)
+        end = min((page + 1) * PAGE, len(self.rows))
+        return [self.rows[r] for r in range(page * PAGE, end)]
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self.ids)
+        return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -174,11 +210,11 @@ class ArticleQueueModel(QAbstractTableModel):
         return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemNeverHasChildren
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.DisplayRole):
-        if role not in _ROLES or not index.isValid() or not 0 <= index.row() < len(self.ids):
+        if role not in _ROLES or not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
         col = index.column()
         if role == ArticleIdRole:
-            return self.ids[index.row()]
+            return self.id_at(index.row())
         if role == Qt.TextAlignmentRole:
             return _RIGHT if col == ID else None
         row = self._row(index.row())

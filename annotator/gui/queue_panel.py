@@ -8,7 +8,15 @@ the search box says so.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from annotator.core.project import Project
 from annotator.core.records import STATUSES
@@ -61,6 +69,9 @@ class QueuePanel(QWidget):
         header.resizeSection(ID, 52)
         header.resizeSection(STATUS, 76)
         header.setHighlightSections(False)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(ID, Qt.AscendingOrder)
+        header.sectionClicked.connect(self._sort_by)
         table.selectionModel().currentRowChanged.connect(self._row_changed)
         table.clicked.connect(lambda index: self._choose(index.row(), clicked=True))
         filters = QHBoxLayout()
@@ -72,6 +83,12 @@ class QueuePanel(QWidget):
         layout.setContentsMargins(0, 10, 0, 0)
         layout.setSpacing(8)
         layout.addLayout(filters)
+        self.result_note = QLabel(self)  # "1,204 results", or "256+ results, counting…"
+        self.result_note.setObjectName("resultNote")
+        self.result_note.setTextFormat(Qt.PlainText)
+        self.result_note.setContentsMargins(12, 0, 10, 0)
+        self.result_note.hide()
+        layout.addWidget(self.result_note)
         layout.addWidget(table, 1)
         self.current_id: int | None = None
 
@@ -88,6 +105,18 @@ class QueuePanel(QWidget):
             self.model.set_searcher(self.searcher)
         self.model.set_project(project)
 
+    def _sort_by(self, column: int) -> None:
+        """Sort by # or by status (then #); a click on Title keeps the order as it is."""
+        header = self.table.horizontalHeader()
+        if column not in (ID, STATUS):
+            current = ID if self.model.sort_key == "id" else STATUS
+            order = Qt.DescendingOrder if self.model.descending else Qt.AscendingOrder
+            header.setSortIndicator(current, order)
+            return
+        self.model.sort(column, header.sortIndicatorOrder())
+        if self.current_id is not None:
+            self.select(self.current_id)
+
     def apply_filter(self) -> None:
         self.search_timer.stop()
         self.model.set_filter(self.status_filter.currentData(), self.search.text())
@@ -97,16 +126,30 @@ class QueuePanel(QWidget):
             f"Indexing {left:,} articles for search…" if left else PLACEHOLDER
         )
 
+    def _show_result_count(self) -> None:
+        model = self.model
+        if not model.search.strip():
+            self.result_note.hide()
+            return
+        n = len(model.rows)
+        self.result_note.setText(f"{n:,}+ results, counting…" if model.searching
+                                 else f"{n:,} result" + ("" if n == 1 else "s"))  # fmt: skip
+        self.result_note.show()
+
     def _filtered(self) -> None:
+        self._show_result_count()
         choose, self._choose_first = self._choose_first, False
-        if choose and self.model.ids and self.current_id not in self.model.ids:
-            self.articleChosen.emit(self.model.ids[0], True)
+        rows = self.model.rows
+        if choose and rows and (self.current_id is None or rows.row_of(self.current_id) is None):
+            self.articleChosen.emit(rows[0], True)
         elif self.current_id is not None:
             self.select(self.current_id)
 
     def filtering_status(self) -> bool:
-        """True when the list shows one status only: a decision changes its rows."""
-        return self.status_filter.currentData() not in (None, FLAGGED)
+        """True when the list shows one status only, or is sorted by status: a decision
+        changes its rows."""
+        return self.status_filter.currentData() not in (None, FLAGGED) or \
+            self.model.sort_key == "status"
 
     def filtering_flagged(self) -> bool:
         """True when the list shows the flagged articles only: a flag changes its rows."""

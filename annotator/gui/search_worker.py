@@ -17,18 +17,20 @@ from annotator.core.errors import ProjectError
 from annotator.core.project import Project
 
 CHUNK = 5000  # articles indexed per transaction: the write lock is held briefly
+FIRST_PAGE = 256  # a search's first results, sent before all of them are counted
 
 
 class SearchWorker(QObject):
     indexing = Signal(int)  # articles still to index; 0 when the index is complete
-    found = Signal(int, object)  # request token, ids in id order
+    # request token, ids in queue order, complete (False: the first page; all of them follow)
+    found = Signal(int, object, bool)
     failed = Signal(int, str)  # request token (0: indexing), message
 
     def __init__(self, path: Path | str, parent=None):
         super().__init__(parent)
         self.path = Path(path)
         self._cond = threading.Condition()
-        self._search: tuple | None = None  # (token, status, text, flagged), the latest asked
+        self._search: tuple | None = None  # (token, status, text, flagged, order): the latest
         self._index_wanted = True
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="annotator-search", daemon=True)
@@ -41,9 +43,11 @@ class SearchWorker(QObject):
             self._index_wanted = True
             self._cond.notify()
 
-    def request(self, token: int, status: str | None, text: str, flagged: bool) -> None:
+    def request(self, token: int, status: str | None, text: str, flagged: bool,
+                order: tuple[str, bool] = ("id", False)) -> None:  # fmt: skip
+        """`order`: (sort key "id" or "status", descending)."""
         with self._cond:
-            self._search = (token, status, text, flagged)
+            self._search = (token, status, text, flagged, order)
             self._cond.notify()
 
     def stop(self) -> None:
@@ -94,10 +98,21 @@ class SearchWorker(QObject):
             self.indexing.emit(0)
             self.failed.emit(0, str(exc))
 
-    def _find(self, project: Project, token: int, status, text: str, flagged: bool) -> None:
+    def _find(self, project: Project, token: int, status, text: str, flagged: bool,
+              order: tuple[str, bool]) -> None:  # fmt: skip
+        def ids(limit=None):
+            return project.articles.ids(status, text, flagged, catch_up=False, limit=limit,
+                                        sort=order[0], descending=order[1])  # fmt: skip
+
         try:
-            ids = project.articles.ids(status, text, flagged, catch_up=False)
+            first = ids(FIRST_PAGE)  # shown at once (~1 ms at 1M), the count follows
+            if len(first) < FIRST_PAGE:
+                self.found.emit(token, first, True)
+                return
+            self.found.emit(token, first, False)
+            with self._cond:
+                if self._stopped or self._search is not None:  # a newer search: skip this one
+                    return
+            self.found.emit(token, ids(), True)
         except Exception as exc:  # noqa: BLE001 (shown, and the next search tries again)
             self.failed.emit(token, str(exc))
-            return
-        self.found.emit(token, ids)

@@ -44,14 +44,14 @@ def test_pragmas_and_schema(project):
         "events",
         "settings",
     } <= tables
-    assert project.db["_sqlite_migrations"].count == 5
+    assert project.db["_sqlite_migrations"].count == 6
 
 
 def test_reopen_applies_no_migration_twice(tmp_path):
     path = tmp_path / "p.db"
     Project(path).close()
     with Project(path) as p:
-        assert p.db["_sqlite_migrations"].count == 5
+        assert p.db["_sqlite_migrations"].count == 6
 
 
 def test_not_a_project_file(tmp_path):
@@ -163,10 +163,10 @@ def test_stats_and_search(project):
 def test_suggestion_cache(project):
     aid = add_article(project, "Reuters.")
     assert project.cached_suggestions(aid, "fp1") is None
-    assert project.uncached_article_ids("fp1") == [aid]
+    assert list(project.uncached_article_ids("fp1")) == [aid]
     project.cache_suggestions([(aid, "fp1", [Span(0, 7, "ORG", "model")])])
     assert project.cached_suggestions(aid, "fp1") == [Span(0, 7, "ORG", "model")]
-    assert project.uncached_article_ids("fp1") == []
+    assert list(project.uncached_article_ids("fp1")) == []
 
 
 def test_settings_roundtrip(project):

@@ -118,3 +118,33 @@ def test_an_incomplete_index_fails_the_check(tmp_path):
         p.add_records([ArticleRecord(text="Volvo builds cars.")])
     with pytest.raises(sqlite3.DatabaseError):
         index_is_complete(db)
+
+
+@pytest.mark.parametrize("query", ["minis", "minister", "ministers talk", "Kyi", "story 1",
+                                   "cafés", "é", "nothing here", "!!", "Q", "12"])
+def test_the_fast_search_finds_exactly_what_the_prefix_search_finds(tmp_path, query):
+    """Prefix words are written as the OR of their indexed completions (fast in id order);
+    the results must be those of the plain prefix query, first page and all."""
+    import sqlite3
+
+    from annotator.core.project import Project, fts_query
+    from annotator.core.records import ArticleRecord
+
+    words = ["minister", "ministers", "ministry", "talks", "talking", "Kyiv", "Kyiv's", "café",
+             "cafés", "story", "12", "120", "1200", "quiet", "Québec"]  # fmt: skip
+    path = tmp_path / "s.db"
+    with Project(path) as p:
+        p.add_records([ArticleRecord(text=f"Story {i}: " + " ".join(
+            words[(i * 7 + k) % len(words)] for k in range(i % 5 + 1)))
+            for i in range(300)])  # fmt: skip
+        p.ensure_search_index()
+        got_all = p.articles.ids(search=query, catch_up=False)
+        got_first = p.articles.ids(search=query, catch_up=False, limit=10)
+        got_pending = p.articles.ids("pending", query, catch_up=False, sort="status",
+                                     descending=True)  # fmt: skip
+    with sqlite3.connect(path) as conn:
+        want = [r[0] for r in conn.execute(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid",
+            [fts_query(query)])]  # fmt: skip
+    assert got_all == want and got_first == want[:10]
+    assert got_pending == want[::-1]

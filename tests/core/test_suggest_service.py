@@ -535,3 +535,45 @@ def test_a_new_project_takes_the_common_labels_and_the_cli_says_which(tmp_path):
     assert "DATE" not in got and {"PERSON", "BRAND"} <= got
     again = run("suggest", "--db", db)
     assert "labels of this new project" not in again.stderr
+
+
+def test_a_stopped_suggest_keeps_what_it_did_and_the_next_computes_only_the_rest(tmp_path):
+    """Ctrl+C (SIGINT) in the middle of `suggest --workers 2` on a real model: a clear
+    line, exit 130, the finished chunks saved; the next run computes each other article
+    once."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "big.db"
+    sentences = ["Angela Merkel met Emmanuel Macron in Paris on Monday.",
+                 "Apple opened a new office in London last week.",
+                 "The United Nations held talks in Geneva about the climate."]  # fmt: skip
+    with Project(db) as p:
+        p.ensure_labels(["PERSON", "ORG", "GPE"])
+        p.add_records([ArticleRecord(text=f"Story {i}. " + " ".join(sentences[i % 3:] * 3))
+                       for i in range(8000)])  # fmt: skip
+
+    def cached() -> int:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM suggestions").fetchone()[0]
+
+    cmd = [sys.executable, "-m", "annotator", "suggest", "--db", str(db), "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while cached() == 0 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "suggest finished before it could be stopped"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "stopped: suggestions for" in err and "run suggest again" in err
+    assert "Traceback" not in err
+    first = cached()
+    assert 0 < first < 8000
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert f"suggestions computed for {8000 - first} articles" in done.stderr
+    assert cached() == 8000

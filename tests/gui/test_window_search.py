@@ -80,6 +80,9 @@ def test_a_search_typed_while_the_index_is_built_is_right_when_it_is_done(
     try:
         lock.execute("BEGIN IMMEDIATE")  # another program writing: indexing has to wait
         win = make_window(project_path, article=1)
+        sent = []  # what the search thread sends: the first page, then all the results
+        win.side.searcher.found.connect(lambda token, ids, complete: sent.append(
+            (len(ids), complete)))  # fmt: skip
         qtbot.waitUntil(lambda: win.search.placeholderText().startswith("Indexing 12,00"))
         search(qtbot, win, "gothenb")
         assert win.queue_model.searching  # the window is not frozen, the results not yet in
@@ -91,6 +94,8 @@ def test_a_search_typed_while_the_index_is_built_is_right_when_it_is_done(
     assert len(want) == 2400
     qtbot.waitUntil(lambda: not win.queue_model.searching, timeout=30_000)
     assert win.queue_model.ids == want
+    assert sent[-2:] == [(256, False), (2400, True)]
+    assert win.side.result_note.text() == "2,400 results" and win.side.result_note.isVisible()
     qtbot.waitUntil(lambda: win.search.placeholderText() == PLACEHOLDER)
     assert index_is_complete(project_path)
 

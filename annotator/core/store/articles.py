@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..errors import ProjectError
 from ..records import STATUSES, Span
 from .connection import Store
+from .queue import QueueRows
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +41,44 @@ def _article(row: tuple) -> Article:
     return Article(*row[:4], json.loads(row[4]), *row[5:13], bool(row[13]), row[14])
 
 
+def search_words(text: str) -> list[str]:
+    return [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
+
+
 def fts_query(text: str) -> str:
     """Turn what a user typed into a safe FTS5 query: every word must appear (prefix match)."""
-    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
-    return " ".join(f'"{w}"*' for w in words) or '""'
+    return " ".join(f'"{w}"*' for w in search_words(text)) or '""'
+
+
+MAX_EXPANSION = 20  # a prefix with more indexed completions stays a prefix query
+
+
+def expanded_query(conn, text: str) -> str | None:
+    """The same search as `fts_query`, with each prefix word written as the OR of the
+    indexed words it completes to (read from the index's vocabulary), which FTS5 can stream
+    in id order: the first page of "fuel prices" on a million articles takes ~1 ms instead
+    of ~100 ms (a prefix term's whole list of articles is read first). None: some word
+    completes to nothing, so nothing matches. Words that are not plain ASCII, or complete to
+    many words, stay prefix terms (same results, the slower way)."""
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.articles_fts_terms "
+                 "USING fts5vocab(main, articles_fts, 'row')")  # fmt: skip
+    parts = []
+    for word in search_words(text):
+        if not word.isascii():
+            parts.append(f'"{word}"*')
+            continue
+        low = word.lower()
+        upper = low[:-1] + chr(ord(low[-1]) + 1)
+        terms = [r[0] for r in conn.execute(
+            "SELECT term FROM temp.articles_fts_terms WHERE term >= ? AND term < ? LIMIT ?",
+            [low, upper, MAX_EXPANSION + 1])]  # fmt: skip
+        if not terms:
+            return None
+        if len(terms) > MAX_EXPANSION:
+            parts.append(f'"{low}"*')
+        else:
+            parts.append("(" + " OR ".join(f'"{t}"' for t in terms) + ")")
+    return " AND ".join(parts) or None
 
 
 class Articles:
@@ -132,12 +167,18 @@ class Articles:
                                       ).fetchone())  # fmt: skip
 
     # ---- the queue ----------------------------------------------------------------------
+    def queue(self, status: str | None = None, flagged: bool = False, sort: str = "id",
+              descending: bool = False) -> QueueRows:  # fmt: skip
+        """The queue's rows for a filter, read a page at a time (see store/queue.py)."""
+        return QueueRows(self._q, self.counts(), status, flagged, sort, descending)
+
     def ids(self, status: str | None = None, search: str | None = None,
             flagged: bool = False, *, catch_up: bool = True,
-            limit: int | None = None) -> list[int]:  # fmt: skip
-        """The ids of a filter, in id order (the first `limit` only, if given). A search first
-        indexes what is missing unless `catch_up` is False (the window's search worker has
-        done that already, off the UI thread)."""
+            limit: int | None = None, sort: str = "id",
+            descending: bool = False) -> list[int]:  # fmt: skip
+        """The ids of a filter, in id order or by status then id (`sort`), the first `limit`
+        only if given. A search first indexes what is missing unless `catch_up` is False
+        (the window's search worker has done that already, off the UI thread)."""
         sql, args, conds = "SELECT id FROM articles", [], []
         if flagged:
             conds.append("flagged = 1")
@@ -147,15 +188,30 @@ class Articles:
         if search and search.strip():
             if catch_up:
                 self.ensure_search_index()
-            conds.append("id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
-            args.append(fts_query(search))
+            return self._search(search, conds, args, limit, sort, descending)
         if conds:
             sql += " WHERE " + " AND ".join(conds)
-        sql += " ORDER BY id"
+        way = "DESC" if descending else "ASC"
+        sql += f" ORDER BY id {way}" if sort == "id" else f" ORDER BY status {way}, id {way}"
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
         return [r[0] for r in self._q(sql, args).fetchall()]
+
+    def _search(self, text: str, conds: list[str], args: list, limit: int | None, sort: str,
+                descending: bool) -> list[int]:  # fmt: skip
+        """A search: the index drives, in id order, so the first page stops early."""
+        expr = expanded_query(self.store.conn, text)
+        if expr is None:
+            return []
+        way = "DESC" if descending else "ASC"
+        order = f"f.rowid {way}" if sort == "id" else f"a.status {way}, f.rowid {way}"
+        where = "".join(f" AND a.{c}" for c in conds)
+        sql = (f"SELECT a.id FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+               f"WHERE articles_fts MATCH ?{where} ORDER BY {order}")  # fmt: skip
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [r[0] for r in self._q(sql, [expr, *args]).fetchall()]
 
     def unindexed(self) -> int:
         """How many articles the search index is missing (cheap: a range of rowids)."""
@@ -219,11 +275,12 @@ class Articles:
         return row[0] if row else None
 
     def counts(self) -> dict[str, int]:
+        """Articles per status, all of them ("articles") and the flagged ones: read from
+        `article_counts`, which triggers keep (one small read at any size)."""
         out = dict.fromkeys(STATUSES, 0)
-        for status, n in self._q("SELECT status, count(*) FROM articles GROUP BY status"):
-            out[status] = n
+        out["flagged"] = 0
+        out.update(self._q("SELECT status, n FROM article_counts"))
         out["articles"] = sum(out[s] for s in STATUSES)
-        out["flagged"] = self._q("SELECT count(*) FROM articles WHERE flagged = 1").fetchone()[0]
         return out
 
     def stats(self) -> dict:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # sqlite-utils is imported only to migrate (its import takes 
     from sqlite_utils.migrations import Migrations
 
 APPLICATION_ID = int.from_bytes(b"ANNO", "big")  # PRAGMA application_id of every project
-SCHEMA_VERSION = 5  # PRAGMA user_version: the number of migrations below
+SCHEMA_VERSION = 6  # PRAGMA user_version: the number of migrations below
 
 
 def m001_initial(db: Database) -> None:
@@ -241,7 +241,42 @@ def m005_flags(db: Database) -> None:
     db.execute("CREATE INDEX idx_articles_flagged ON articles(flagged, id) WHERE flagged = 1")
 
 
-STEPS = (m001_initial, m002_label_keys, m003_models, m004_article_suggestions, m005_flags)
+def m006_article_counts(db: Database) -> None:
+    """How many articles have each status (and how many are flagged), kept by triggers: the
+    status bar, `stats` and the queue read them at once, whatever the project's size."""
+    db.execute("CREATE TABLE article_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL)"
+               " WITHOUT ROWID")  # fmt: skip
+    db.execute("INSERT INTO article_counts VALUES ('pending', 0), ('accepted', 0), "
+               "('rejected', 0), ('skipped', 0), ('flagged', 0)")
+    db.execute("UPDATE article_counts SET n = (SELECT count(*) FROM articles a "
+               "WHERE a.status = article_counts.status) WHERE status != 'flagged'")
+    db.execute("UPDATE article_counts SET n = (SELECT count(*) FROM articles "
+               "WHERE flagged = 1) WHERE status = 'flagged'")
+    for trigger in (
+        """CREATE TRIGGER articles_count_insert AFTER INSERT ON articles BEGIN
+           UPDATE article_counts SET n = n + 1 WHERE status = new.status;
+           UPDATE article_counts SET n = n + 1 WHERE status = 'flagged' AND new.flagged = 1;
+           END""",
+        """CREATE TRIGGER articles_count_delete AFTER DELETE ON articles BEGIN
+           UPDATE article_counts SET n = n - 1 WHERE status = old.status;
+           UPDATE article_counts SET n = n - 1 WHERE status = 'flagged' AND old.flagged = 1;
+           END""",
+        """CREATE TRIGGER articles_count_status AFTER UPDATE OF status ON articles
+           WHEN old.status != new.status BEGIN
+           UPDATE article_counts SET n = n - 1 WHERE status = old.status;
+           UPDATE article_counts SET n = n + 1 WHERE status = new.status;
+           END""",
+        """CREATE TRIGGER articles_count_flag AFTER UPDATE OF flagged ON articles
+           WHEN (old.flagged = 1) != (new.flagged = 1) BEGIN
+           UPDATE article_counts SET n = n + (CASE WHEN new.flagged = 1 THEN 1 ELSE -1 END)
+           WHERE status = 'flagged';
+           END""",
+    ):  # one statement each: executescript would commit the migration's transaction
+        db.execute(trigger)
+
+
+STEPS = (m001_initial, m002_label_keys, m003_models, m004_article_suggestions, m005_flags,
+         m006_article_counts)  # fmt: skip
 
 
 def migrations() -> Migrations:

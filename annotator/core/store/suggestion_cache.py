@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterable, Sequence
 
 from ..records import Span
@@ -57,14 +58,17 @@ class SuggestionCache:
             )
         return len(rows)
 
-    def uncached_ids(self, fingerprint: str, statuses: Sequence[str] = ("pending",)) -> list[int]:
+    def uncached_ids(self, fingerprint: str, statuses: Sequence[str] = ("pending",)
+                     ) -> Sequence[int]:  # fmt: skip
+        """Ids of the articles of these statuses without suggestions for `fingerprint`, in
+        id order, as a compact array (8 bytes an id: 8 MB for a million articles)."""
         marks = ",".join("?" * len(statuses))
         rows = self.store.conn.execute(
             f"SELECT id FROM articles WHERE status IN ({marks}) AND id NOT IN "
             "(SELECT article_id FROM suggestions WHERE fingerprint = ?) ORDER BY id",
             [*statuses, fingerprint],
-        ).fetchall()
-        return [r[0] for r in rows]
+        )
+        return array("q", (r[0] for r in rows))
 
     # ---- imported suggestions ----------------------------------------------------------
     def imported(self, article_id: int) -> list[Span]:

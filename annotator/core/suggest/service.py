@@ -142,7 +142,12 @@ def suggest_pending(
     batch_size: int = 64,
 ) -> int:
     """Compute and cache machine suggestions for pending articles that lack them.
-    Returns how many were computed (0 when the cache is up to date)."""
+    Returns how many were computed (0 when the cache is up to date).
+
+    Memory stays bounded at any size: the ids are a compact array, texts are read CHUNK at
+    a time and results written CHUNK at a time, each chunk in its own transaction. So a
+    stopped run (Ctrl+C, a crash) keeps what it finished, and the next run computes only
+    the rest: every article once."""
     suggester.load()
     fingerprint = suggester.fingerprint
     ids = project.uncached_article_ids(fingerprint)
@@ -152,7 +157,7 @@ def suggest_pending(
 
     def texts():
         for i in range(0, len(ids), CHUNK):
-            for art in project.articles_by_id(ids[i : i + CHUNK]):
+            for art in project.articles_by_id(list(ids[i : i + CHUNK])):
                 yield art.text
 
     results = suggester.suggest_docs(texts(), batch_size=batch_size, n_process=workers,
