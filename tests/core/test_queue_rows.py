@@ -87,7 +87,8 @@ def test_an_older_file_gets_its_counts_when_upgraded(tmp_path):
     db.execute("PRAGMA user_version = 5")
     for i, status in enumerate(["pending", "accepted", "accepted", "skipped"], start=1):
         db.execute("INSERT INTO articles(id, input_hash, text, status, created_at, flagged) "
-                   "VALUES (?, ?, ?, ?, 'x', ?)", [i, f"h{i}", f"Text {i}.", status, i % 2])  # fmt: skip
+                   "VALUES (?, ?, ?, ?, 'x', ?)",
+                   [i, f"h{i}", f"Text {i}.", status, i % 2])  # fmt: skip
     db.conn.commit()
     db.close()
     with Project(path) as p:
