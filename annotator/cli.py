@@ -41,6 +41,11 @@ class ExportFormat(StrEnum):
     hf = "hf"
 
 
+class Unreviewed(StrEnum):
+    first = "first"
+    majority = "majority"
+
+
 class Theme(StrEnum):
     light = "light"
     dark = "dark"
@@ -248,6 +253,12 @@ def export_cmd(
     status: Annotated[
         list[str] | None, typer.Option("--status", help="Statuses to export (repeatable).")
     ] = None,
+    unreviewed: Annotated[
+        Unreviewed | None,
+        typer.Option("--unreviewed", help="A team file's articles with several versions and "
+                     "no review: take the first decided, or the majority (default: leave "
+                     "them out)."),
+    ] = None,
 ) -> None:
     """Export accepted work as spaCy DocBins, Prodigy-style JSONL, CoNLL IOB2 or Hugging Face
     JSONL (train/dev, except jsonl).
@@ -276,6 +287,7 @@ def export_cmd(
         report = export_project(
             project, out, format=format, dev_split=dev_split, seed=seed, strict=strict,
             statuses=statuses, suggestions=suggestions,
+            unreviewed=unreviewed.value if unreviewed else None,
         )  # fmt: skip
     for split, c in report.counts.items():
         partial = report.partial.get(split, 0)
@@ -663,3 +675,6 @@ def main() -> None:
         message = str(exc).strip() or type(exc).__name__
         typer.echo(f"annotator: error: {message}", err=True)
         sys.exit(1)
+
+
+from annotator import team_cli  # noqa: E402, F401 (registers split, merge and agreement)

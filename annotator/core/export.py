@@ -100,13 +100,20 @@ class NothingToExportError(ExportError):
 
 
 def export_articles(
-    project: Project, statuses: Sequence[str] = ("accepted",), suggestions=None
+    project: Project, statuses: Sequence[str] = ("accepted",), suggestions=None,
+    team: Iterator | None = None,
 ) -> Iterator[ExportArticle]:
     """Articles of the given statuses with their spans.
 
     `suggestions(article) -> list[Span]`, when given, adds the current suggestions of
-    pending articles (used by `export --status pending`)."""
+    pending articles (used by `export --status pending`). `team`: the resolved versions of a
+    team file's unreviewed articles (team/resolve.py), exported as their chosen version."""
+    resolved = {}
+    if team is not None:
+        resolved = {r.article_id: r for r in team if r.status in statuses}
     for art, spans in project.iter_articles_with_spans(statuses):
+        if art.id in resolved:  # pending here, but decided in its versions: below
+            continue
         if suggestions is not None and art.status == "pending":
             spans = sorted([*spans, *suggestions(art)], key=lambda s: (s.start, s.end))
         yield ExportArticle(
@@ -116,6 +123,17 @@ def export_articles(
             annotation=getattr(art, "annotation", "complete"),
             flagged=art.flagged, flag_note=art.flag_note,
         )  # fmt: skip
+    ids = sorted(resolved)
+    for i in range(0, len(ids), 500):
+        for art in project.articles_by_id(ids[i : i + 500]):
+            r = resolved[art.id]
+            yield ExportArticle(
+                id=art.id, text=art.text, title=art.title, meta=art.meta, status=r.status,
+                input_hash=art.input_hash, spans=r.spans,
+                prodigy_input_hash=art.prodigy_input_hash, annotation="complete",
+                flagged=art.flagged, flag_note=art.flag_note, annotator_id=r.annotator,
+                versions=r.versions,
+            )  # fmt: skip
 
 
 def export_target(out: Path | str, format: str) -> Path:
@@ -138,6 +156,7 @@ def export_project(
     statuses: Sequence[str] = ("accepted",),
     suggestions=None,
     on_progress: ProgressCallback | None = None,
+    unreviewed: str | None = None,
 ) -> ExportReport:
     """Export the articles of the given statuses to ``out`` (see the module docstring).
 
@@ -152,7 +171,10 @@ def export_project(
 
     counts = project.counts()
     excluded = {st: counts.get(st, 0) for st in STATUSES if st not in statuses}
-    articles = export_articles(project, statuses, suggestions)
+    from .team.resolve import team_articles
+
+    team, left_out = team_articles(project.store.conn, unreviewed)
+    articles = export_articles(project, statuses, suggestions, team)
     nlp = blank(project.language)  # loaded once per process: spacy.blank costs ~0.1 s
     staging = _staging(target, "new")
     made = [d for d in (target.parent, *target.parent.parents) if not d.exists()]
@@ -184,9 +206,16 @@ def export_project(
             names = [target.name]
             final = target.parent
         few_examples_warning(report)
+        if left_out:
+            report.warnings.append(
+                f"{len(left_out):,} articles have several annotators' versions and none is "
+                "reviewed: left out (review them, or choose with --unreviewed first|majority)")
         if report.total_articles == 0:
             report.files = []
-            raise NothingToExportError(_nothing_message(report, statuses, target), report)
+            message = _nothing_message(report, statuses, target)
+            if left_out:
+                message += f"; {report.warnings[-1]}"
+            raise NothingToExportError(message, report)
         written = {str(final / n): report.checksums[n] for n in names}
         current = guard.check(target, format)  # again: the target may have changed meanwhile
         guard.record({p: [d, *([current[p]] if p in current else [])] for p, d in written.items()})

@@ -44,14 +44,14 @@ def test_pragmas_and_schema(project):
         "events",
         "settings",
     } <= tables
-    assert project.db["_sqlite_migrations"].count == 6
+    assert project.db["_sqlite_migrations"].count == 7
 
 
 def test_reopen_applies_no_migration_twice(tmp_path):
     path = tmp_path / "p.db"
     Project(path).close()
     with Project(path) as p:
-        assert p.db["_sqlite_migrations"].count == 6
+        assert p.db["_sqlite_migrations"].count == 7
 
 
 def test_not_a_project_file(tmp_path):

@@ -85,6 +85,8 @@ class ExportArticle:
     annotation: str = "complete"  # or "partial": only its spans are known
     flagged: bool = False  # flagged for later by an annotator, with a note
     flag_note: str = ""
+    annotator_id: str = ""  # a team file's: whose version this is (or "majority")
+    versions: list | None = None  # every annotator's version (JSONL export keeps them)
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,6 +169,10 @@ def _task(art: ExportArticle, doc, problems: list[Misaligned]) -> tuple[dict, li
     answer = ANSWERS.get(art.status)
     if answer is not None:
         task["answer"] = answer
+    if art.annotator_id:  # a team file's version, as Prodigy's review output carries them
+        task["_annotator_id"] = art.annotator_id
+    if art.versions:
+        task["versions"] = art.versions
     if art.flagged:  # as Prodigy writes a flagged task; the note is ours
         task["flagged"] = True
         if art.flag_note:

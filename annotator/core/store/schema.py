@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # sqlite-utils is imported only to migrate (its import takes 
     from sqlite_utils.migrations import Migrations
 
 APPLICATION_ID = int.from_bytes(b"ANNO", "big")  # PRAGMA application_id of every project
-SCHEMA_VERSION = 6  # PRAGMA user_version: the number of migrations below
+SCHEMA_VERSION = 7  # PRAGMA user_version: the number of migrations below
 
 
 def m001_initial(db: Database) -> None:
@@ -275,8 +275,27 @@ def m006_article_counts(db: Database) -> None:
         db.execute(trigger)
 
 
+def m007_versions(db: Database) -> None:
+    """Several annotators: each one's decision and spans on an article, brought in by
+    `annotator merge`, kept side by side; the article's own status and spans become the
+    reviewed result (`reviewed_by`)."""
+    db.execute(
+        """
+        CREATE TABLE versions (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            annotator TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected', 'skipped')),
+            spans TEXT NOT NULL DEFAULT '[]',  -- JSON [[start, end, label], ...], sorted
+            decided_at TEXT,
+            source TEXT NOT NULL DEFAULT '',  -- the file it was merged from
+            PRIMARY KEY (article_id, annotator)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("ALTER TABLE articles ADD COLUMN reviewed_by TEXT")
+
+
 STEPS = (m001_initial, m002_label_keys, m003_models, m004_article_suggestions, m005_flags,
-         m006_article_counts)  # fmt: skip
+         m006_article_counts, m007_versions)  # fmt: skip
 
 
 def migrations() -> Migrations:

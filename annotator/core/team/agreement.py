@@ -1,0 +1,163 @@
+"""Inter-annotator agreement on the articles more than one annotator decided.
+
+- Spans: pairwise F1 between two annotators' spans, exact start, end and label, on the
+  articles both accepted (as Prodigy's `metric.iaa.span` and the NER literature count
+  it): F1 = 2·|A ∩ B| / (|A| + |B|). Summed over articles, then over pairs (micro), overall
+  and per label.
+- Articles: agreement on accept vs reject (skips left out), Cohen's kappa for each pair
+  (κ = (p_o − p_e) / (1 − p_e), p_e from each annotator's own rates) and Krippendorff's
+  alpha (nominal, any number of annotators, missing decisions allowed:
+  α = 1 − D_o / D_e from the coincidence matrix).
+
+Each figure comes with the counts behind it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from ..project import Project
+
+BINARY = ("accepted", "rejected")
+
+
+@dataclass(frozen=True)
+class SpanCounts:
+    both: int = 0  # spans the two annotators gave identically
+    first: int = 0  # spans of the first annotator
+    second: int = 0
+
+    @property
+    def f1(self) -> float | None:
+        total = self.first + self.second
+        return 2 * self.both / total if total else None
+
+    def __add__(self, other: SpanCounts) -> SpanCounts:
+        return SpanCounts(self.both + other.both, self.first + other.first,
+                          self.second + other.second)  # fmt: skip
+
+
+def read_versions(project: Project) -> dict[int, dict[str, tuple[str, frozenset]]]:
+    """{article id: {annotator: (status, spans)}} for articles with two versions or more."""
+    out: dict[int, dict[str, tuple[str, frozenset]]] = defaultdict(dict)
+    for aid, who, status, spans in project.store.conn.execute(
+        "SELECT article_id, annotator, status, spans FROM versions WHERE article_id IN "
+        "(SELECT article_id FROM versions GROUP BY article_id HAVING count(*) > 1)"
+    ):
+        out[aid][who] = (status, frozenset(tuple(s) for s in json.loads(spans)))
+    return dict(out)
+
+
+def span_counts(a: frozenset, b: frozenset, label: str | None = None) -> SpanCounts:
+    if label is not None:
+        a = frozenset(s for s in a if s[2] == label)
+        b = frozenset(s for s in b if s[2] == label)
+    return SpanCounts(len(a & b), len(a), len(b))
+
+
+def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
+    """Cohen's kappa of two raters' categories on the same items."""
+    n = len(pairs)
+    if not n:
+        return None
+    observed = sum(x == y for x, y in pairs) / n
+    first, second = Counter(x for x, _ in pairs), Counter(y for _, y in pairs)
+    expected = sum(first[c] * second[c] for c in set(first) | set(second)) / (n * n)
+    if expected == 1:
+        return 1.0 if observed == 1 else None
+    return (observed - expected) / (1 - expected)
+
+
+def krippendorff_alpha(units: list[list[str]]) -> float | None:
+    """Krippendorff's alpha, nominal: each unit the values its raters gave (units with
+    fewer than two values carry no information and are left out)."""
+    coincidence: Counter = Counter()
+    for values in units:
+        m = len(values)
+        if m < 2:
+            continue
+        for i, j in itertools.permutations(range(m), 2):
+            coincidence[values[i], values[j]] += 1 / (m - 1)
+    totals: Counter = Counter()
+    for (c, _), w in coincidence.items():
+        totals[c] += w
+    n = sum(totals.values())
+    if n <= 1:
+        return None
+    disagree = sum(w for (c, k), w in coincidence.items() if c != k)
+    expected = sum(totals[c] * totals[k] for c in totals for k in totals if c != k)
+    if expected == 0:
+        return 1.0 if disagree == 0 else None
+    return 1 - (n - 1) * disagree / expected
+
+
+def agreement(project: Project) -> dict:
+    versions = read_versions(project)
+    annotators = sorted({who for v in versions.values() for who in v})
+    labels = project.label_names()
+    pairs = []
+    total = SpanCounts()
+    per_label: dict[str, SpanCounts] = {lab: SpanCounts() for lab in labels}
+    for a, b in itertools.combinations(annotators, 2):
+        both = [(v[a], v[b]) for v in versions.values() if a in v and b in v]
+        spans = SpanCounts()
+        decisions = []
+        for (sa, ea), (sb, eb) in both:
+            if sa == sb == "accepted":
+                spans += span_counts(ea, eb)
+                for lab in labels:
+                    per_label[lab] += span_counts(ea, eb, lab)
+            if sa in BINARY and sb in BINARY:
+                decisions.append((sa, sb))
+        total += spans
+        kappa = cohen_kappa(decisions)
+        pairs.append({"annotators": [a, b], "articles": len(both),
+                      "span_f1": _r(spans.f1), "spans": _counts(spans),
+                      "decisions": len(decisions),
+                      "decisions_agreeing": sum(x == y for x, y in decisions),
+                      "cohen_kappa": _r(kappa)})  # fmt: skip
+    units = [[s for s, _ in v.values() if s in BINARY] for v in versions.values()]
+    return {
+        "annotators": annotators,
+        "overlap_articles": len(versions),
+        "span_f1": _r(total.f1),
+        "spans": _counts(total),
+        "span_f1_per_label": {lab: {"f1": _r(c.f1), **_counts(c)}
+                              for lab, c in per_label.items() if c.first + c.second},
+        "krippendorff_alpha": _r(krippendorff_alpha(units)),
+        "decisions_rated": sum(1 for u in units if len(u) >= 2),
+        "pairs": pairs,
+        "disagreements": disagreements(versions),
+    }
+
+
+def disagreements(versions: dict[int, dict[str, tuple[str, frozenset]]],
+                  limit: int = 50) -> list[dict]:  # fmt: skip
+    """The articles whose versions differ most first: 1 − the mean pairwise span F1
+    (a different decision counts as no agreement)."""
+    scored = []
+    for aid, v in versions.items():
+        scores = []
+        for (sa, ea), (sb, eb) in itertools.combinations(v.values(), 2):
+            if sa != sb:
+                scores.append(0.0)
+            else:
+                f1 = span_counts(ea, eb).f1
+                scores.append(1.0 if f1 is None else f1)
+        worst = 1 - sum(scores) / len(scores)
+        if worst > 0:
+            scored.append({"article_id": aid, "disagreement": round(worst, 4),
+                           "annotators": sorted(v)})  # fmt: skip
+    scored.sort(key=lambda d: (-d["disagreement"], d["article_id"]))
+    return scored[:limit]
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def _counts(c: SpanCounts) -> dict:
+    return {"same": c.both, "first": c.first, "second": c.second}

@@ -1,0 +1,91 @@
+"""What a team file exports for an article with versions.
+
+- Reviewed (`reviewed_by` set): the article's own status and spans, as for any article.
+- One version (an annotator's own share): that version.
+- Several, none reviewed: left out and counted, unless `unreviewed` says how to choose:
+  `first` takes the version decided first; `majority` takes the decision most versions
+  gave (left out on a tie) and, when that is accept, the spans more than half of the
+  accepting versions gave.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..records import Span
+
+POLICIES = ("first", "majority")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    article_id: int
+    status: str
+    spans: list[Span]
+    annotator: str  # whose version, or "majority"
+    versions: list[dict]  # every version: {"_annotator_id", "answer", "spans"} (JSONL export)
+
+
+ANSWER = {"accepted": "accept", "rejected": "reject", "skipped": "ignore"}
+
+
+def resolve(rows: list[tuple[str, str, str, str | None]], policy: str | None
+            ) -> tuple[str, list[list], str] | None:  # fmt: skip
+    """(status, spans, annotator) from an article's versions (annotator, status, spans JSON,
+    decided_at), or None when it is left out."""
+    if len(rows) == 1:
+        who, status, spans, _ = rows[0]
+        return status, json.loads(spans), who
+    if policy == "first":
+        who, status, spans, _ = min(rows, key=lambda r: (r[3] or "", r[0]))
+        return status, json.loads(spans), who
+    if policy == "majority":
+        votes = Counter(r[1] for r in rows).most_common()
+        if len(votes) > 1 and votes[0][1] == votes[1][1]:
+            return None
+        status = votes[0][0]
+        accepting = [json.loads(r[2]) for r in rows if r[1] == status]
+        counted = Counter(tuple(s) for spans in accepting for s in spans)
+        spans = sorted([list(s) for s, n in counted.items() if n * 2 > len(accepting)])
+        return status, _without_overlaps(spans), "majority"
+    return None
+
+
+def _without_overlaps(spans: list[list]) -> list[list]:
+    """Majority spans can overlap when votes split three ways: keep the earlier ones."""
+    out: list[list] = []
+    for s in spans:
+        if not out or s[0] >= out[-1][1]:
+            out.append(s)
+    return out
+
+
+def team_articles(conn, policy: str | None) -> tuple[Iterator[Resolved], list[int]]:
+    """(the resolved unreviewed articles with versions, ids left out for want of a choice).
+    Only articles still pending in the team file are resolved here: a reviewed or decided
+    article exports as itself."""
+    rows = conn.execute(
+        "SELECT v.article_id, v.annotator, v.status, v.spans, v.decided_at FROM versions v "
+        "JOIN articles a ON a.id = v.article_id WHERE a.reviewed_by IS NULL "
+        "AND a.status = 'pending' ORDER BY v.article_id, v.annotator").fetchall()  # fmt: skip
+    grouped: dict[int, list] = {}
+    for aid, *rest in rows:
+        grouped.setdefault(aid, []).append(tuple(rest))
+    left_out = [aid for aid, vs in grouped.items() if resolve(vs, policy) is None]
+
+    def gen() -> Iterator[Resolved]:
+        for aid, vs in grouped.items():
+            got = resolve(vs, policy)
+            if got is None:
+                continue
+            status, spans, who = got
+            versions = [{"_annotator_id": w, "answer": ANSWER[s], "spans": [
+                {"start": a, "end": b, "label": lab} for a, b, lab in json.loads(sp)]}
+                for w, s, sp, _ in vs]  # fmt: skip
+            yield Resolved(aid, status, [Span(a, b, lab, "human") for a, b, lab in spans],
+                           who, versions)  # fmt: skip
+
+    return gen(), left_out

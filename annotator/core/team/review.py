@@ -1,0 +1,49 @@
+"""Reviewing a team file's article: its versions side by side, and the reviewer's result
+stored as the article's own status and spans with `reviewed_by` (one transaction)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..errors import ProjectError
+from ..project import Project
+from ..records import Span
+
+
+@dataclass(frozen=True)
+class Version:
+    annotator: str
+    status: str
+    spans: list[Span]
+    decided_at: str | None
+
+
+def versions(project: Project, article_id: int) -> list[Version]:
+    rows = project.store.conn.execute(
+        "SELECT annotator, status, spans, decided_at FROM versions WHERE article_id = ? "
+        "ORDER BY annotator", [article_id]).fetchall()  # fmt: skip
+    return [Version(who, status, [Span(s, e, lab, "human") for s, e, lab in json.loads(sp)], at)
+            for who, status, sp, at in rows]  # fmt: skip
+
+
+def review(project: Project, article_id: int, status: str, spans: list[Span],
+           reviewer: str) -> None:  # fmt: skip
+    """Store the reviewed result: status, spans (validated, replacing the article's own)."""
+    if not reviewer:
+        raise ProjectError("a review needs the reviewer's name")
+    with project.store.write():
+        for old in project.spans(article_id):
+            project.span_store.delete([old.id], article_id)
+        project.set_status(article_id, status, reviewer,
+                           confirm=spans if status == "accepted" else ())  # fmt: skip
+        project.store.conn.execute("UPDATE articles SET reviewed_by = ? WHERE id = ?",
+                                   [reviewer, article_id])  # fmt: skip
+
+
+def take_version(project: Project, article_id: int, annotator: str, reviewer: str) -> None:
+    """The reviewer takes one annotator's version as it is."""
+    chosen = [v for v in versions(project, article_id) if v.annotator == annotator]
+    if not chosen:
+        raise ProjectError(f"article {article_id} has no version by {annotator}")
+    review(project, article_id, chosen[0].status, chosen[0].spans, reviewer)
