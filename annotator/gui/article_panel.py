@@ -20,6 +20,7 @@ from annotator.core.project import Article
 from .article_view import ArticleView
 from .label_bar import LabelBar
 from .theme import Theme
+from .versions_bar import VersionsBar
 
 META_KEYS = ("date", "published", "author", "url")  # article meta shown under the title
 
@@ -69,6 +70,7 @@ class ArticlePanel(QStackedWidget):
         head_layout.addWidget(self.title_label)
         head_layout.addLayout(meta_row)
         self.label_bar = LabelBar(page)
+        self.versions_bar = VersionsBar(page)  # review mode: the annotators' versions
         self.view = ArticleView(page)
         self.view.setFrameShape(QFrame.NoFrame)
         layout = QVBoxLayout(page)
@@ -76,6 +78,7 @@ class ArticlePanel(QStackedWidget):
         layout.setSpacing(0)
         layout.addWidget(head)
         layout.addWidget(self.label_bar)
+        layout.addWidget(self.versions_bar)
         layout.addWidget(self.view, 1)
         self.addWidget(page)
         self.addWidget(self._empty_page())

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LABEL_KEYS = tuple("1234567890")  # one action per key; the label bar says which label has it
+VERSION_KEYS = tuple(f"Alt+{i}" for i in range(1, 10))  # review: take annotator N's version
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,8 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("skip", ("Space",), "&Skip article", "Skip for now, go on", "Decide"),
     Binding("flag", ("F",), "&Flag for later…",
             "Flag for later, with a note (again: clear the flag)", "Decide"),
+    Binding("take_version", VERSION_KEYS, "Take version",
+            "Review: take annotator N's version (a team file's article)", "Decide"),
     # Spans
     Binding("label", LABEL_KEYS, "Apply label", "Label the selection / relabel the span", "Spans"),
     Binding("next_span", ("J", "Tab"), "Next span", "Cursor on the next span", "Spans"),
@@ -82,4 +85,6 @@ def keys_text(binding: Binding) -> str:
     """How the help overlay writes a binding's keys."""
     if binding.keys == LABEL_KEYS:
         return "1 – 9, 0"
+    if binding.keys == VERSION_KEYS:
+        return "Alt+1 – Alt+9"
     return " / ".join(binding.keys)

@@ -34,6 +34,7 @@ from .help_overlay import HelpOverlay
 from .menus import make_actions, make_menus
 from .project_actions import ProjectActions
 from .queue_panel import QueuePanel
+from .review_mode import ReviewMode
 from .settings import AppSettings
 from .status_bar import WorkStatus
 from .suggest_worker import SuggestionFeed
@@ -81,7 +82,8 @@ class _DropFilter(QObject):
         return False
 
 
-class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, QMainWindow):
+class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, ReviewMode,
+                 QMainWindow):  # fmt: skip
     articleShown = Signal(int)
     ready = Signal()  # the current article is shown with its final suggestions (or none come)
 
@@ -194,8 +196,10 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, QMain
             "quit": self.close,
         }
         handlers.update(self._init_article_keys())  # spans, zoom, flag: article_keys.py
+        handlers["take_version"] = self.take_version  # review mode: review_mode.py
         self.actions_by_name = make_actions(self, handlers, self.apply_label_key)
         self.actions_by_name.update(self._init_training())  # Model menu: cancel, models
+        self.actions_by_name.update(self._init_review())  # Model menu: agreement
         for name, signal in (("undo", self.undo_stack.canUndoChanged),
                              ("redo", self.undo_stack.canRedoChanged)):  # fmt: skip
             self.actions_by_name[name].setEnabled(False)
@@ -312,6 +316,7 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, QMain
         self._take_suggestions(article_id)
         self.shown = shown_spans(self.project, article_id, self.suggestions or ())
         self.pages.show_header(article, themes.theme(self.settings.theme()))
+        self._show_versions(article)
         self.view.set_article(article.text, self.shown, self.colours())
         self.settings.set_last_article(self.project.path, article_id)
         self.side.select(article_id)

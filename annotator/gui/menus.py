@@ -15,7 +15,7 @@ EDIT_MENU = ("undo", "redo", None, "next_span", "previous_span", "delete", "star
 ARTICLE_MENU = ("accept", "reject", "skip", "flag", None, "previous", "next", "next_pending",
                 "search")  # fmt: skip
 VIEW_MENU = ("zoom_in", "zoom_out", "zoom_reset")
-MODEL_MENU = ("train", "cancel_training", None, "models")  # the last two have no key
+MODEL_MENU = ("train", "cancel_training", None, "models", "agreement")  # the last three: no key
 
 
 def make_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]],
@@ -24,7 +24,7 @@ def make_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]],
     keypad) that calls label_key(key)."""
     actions: dict[str, QAction] = {}
     for b in keymap.BINDINGS:
-        if b.action == "label":
+        if b.action in ("label", "take_version"):  # one action per key, below
             continue
         action = QAction(b.text, window)
         action.setObjectName(b.action)
@@ -40,6 +40,12 @@ def make_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]],
         action = QAction(f"Label {key}", window)
         action.setShortcuts([QKeySequence(key), QKeySequence(f"Num+{key}")])
         action.triggered.connect(lambda _=False, k=key: label_key(k))
+        window.addAction(action)
+    for number, key in enumerate(keymap.VERSION_KEYS, start=1):
+        action = QAction(f"Take version {number}", window)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.WindowShortcut)
+        action.triggered.connect(lambda _=False, n=number: handlers["take_version"](n))
         window.addAction(action)
     return actions
 

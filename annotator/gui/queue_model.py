@@ -28,6 +28,7 @@ COLUMNS = ("#", "Title", "Status")
 ID, TITLE, STATUS = range(3)
 ArticleIdRole = Qt.UserRole + 1
 FLAGGED = "flagged"  # the filter's "Flagged" entry: flagged articles, any status
+DISAGREEMENTS = "disagreements"  # a team file's articles whose versions differ, most first
 FLAG_MARK = "⚑"
 STATUS_TEXT = {"pending": "pending", "accepted": "accepted", "rejected": "rejected",
                "skipped": "skipped"}  # fmt: skip
@@ -89,7 +90,8 @@ class ArticleQueueModel(QAbstractTableModel):
         self._token += 1
         flagged = self.status == FLAGGED
         status = None if flagged else self.status
-        if self.project is not None and self.search.strip() and self.searcher is not None:
+        searching = self.search.strip() and self.status != DISAGREEMENTS  # ranked, not searched
+        if self.project is not None and searching and self.searcher is not None:
             self.searching = True
             self.searcher.request(self._token, status, self.search, flagged,
                                   (self.sort_key, self.descending))
@@ -97,7 +99,11 @@ class ArticleQueueModel(QAbstractTableModel):
         self.searching = False
         if self.project is None:
             rows = ListRows([])
-        elif self.search.strip():  # no search thread (a bare model): searched here
+        elif self.status == DISAGREEMENTS:
+            from annotator.core.team.review import disagreement_order
+
+            rows = ListRows(disagreement_order(self.project), by_id=False)
+        elif searching:  # no search thread (a bare model): searched here
             rows = ListRows(self.project.articles.ids(
                 status, self.search, flagged, sort=self.sort_key, descending=self.descending),
                 by_id=self._by_id())  # fmt: skip

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from annotator.core.project import Project
 from annotator.core.records import STATUSES
 
-from .queue_model import FLAGGED, ID, STATUS, TITLE, ArticleQueueModel
+from .queue_model import DISAGREEMENTS, FLAGGED, ID, STATUS, TITLE, ArticleQueueModel
 from .search_worker import SearchWorker
 
 PLACEHOLDER = "Search articles"
@@ -48,6 +48,7 @@ class QueuePanel(QWidget):
         for status in STATUSES:
             self.status_filter.addItem(status.capitalize(), status)
         self.status_filter.addItem("Flagged", FLAGGED)
+        self.status_filter.addItem("Disagreements", DISAGREEMENTS)  # a team file's, most first
         self.status_filter.currentIndexChanged.connect(lambda _: self.apply_filter())
         self.model = ArticleQueueModel(None, self)
         self.model.filtered.connect(self._filtered)
@@ -187,6 +188,8 @@ class QueuePanel(QWidget):
         total = counts.get("articles", 0)
         for i in range(self.status_filter.count()):
             status = self.status_filter.itemData(i)
+            if status == DISAGREEMENTS:
+                continue  # counted when chosen (it is computed from the versions)
             n = counts.get(status, 0) if status else total
             self.status_filter.setItemText(i, f"{(status or 'all').capitalize()} ({n:,})")
 

@@ -160,6 +160,12 @@ class Edits:
                 "version = version + 1 WHERE id = ?",
                 [status, annotator or None, now(), status, article_id],
             )
+            # a team file's article with annotators' versions: this decision is the review
+            self.store.conn.execute(
+                "UPDATE articles SET reviewed_by = ? WHERE id = ? AND EXISTS "
+                "(SELECT 1 FROM versions WHERE article_id = ?)",
+                [(annotator or "reviewer") if status != "pending" else None, article_id,
+                 article_id])  # fmt: skip
             self.events.log("status", article_id, annotator, status=status, previous=previous,
                             confirmed=[[s.start, s.end, s.label, s.source]
                                        for s in confirm])  # fmt: skip
@@ -170,9 +176,11 @@ class Edits:
         with self.store.write(_expect(result.article_id, expected_version)):
             self.spans.delete(list(result.added_span_ids), result.article_id)
             self.store.conn.execute(
-                "UPDATE articles SET status = ?, annotation = ?, version = version + 1 "
+                "UPDATE articles SET status = ?, annotation = ?, version = version + 1, "
+                "reviewed_by = CASE WHEN ? = 'pending' THEN NULL ELSE reviewed_by END "
                 "WHERE id = ?",
-                [result.previous_status, result.previous_annotation, result.article_id],
-            )
+                [result.previous_status, result.previous_annotation, result.previous_status,
+                 result.article_id],
+            )  # fmt: skip
             self.events.log("status_undo", result.article_id, annotator,
                             status=result.previous_status)  # fmt: skip

@@ -47,3 +47,26 @@ def take_version(project: Project, article_id: int, annotator: str, reviewer: st
     if not chosen:
         raise ProjectError(f"article {article_id} has no version by {annotator}")
     review(project, article_id, chosen[0].status, chosen[0].spans, reviewer)
+
+
+def has_versions(project: Project, article_id: int) -> bool:
+    return project.store.conn.execute(
+        "SELECT count(*) FROM versions WHERE article_id = ?", [article_id]).fetchone()[0] > 1
+
+
+def differences(found: list[Version]) -> list[list[tuple[Span, bool]]]:
+    """For each version, its spans with True where every version has the same span."""
+    sets = [{(s.start, s.end, s.label) for s in v.spans} for v in found]
+    common = set.intersection(*sets) if sets else set()
+    return [[(s, (s.start, s.end, s.label) in common) for s in v.spans] for v in found]
+
+
+def disagreement_order(project: Project) -> list[int]:
+    """Unreviewed articles whose versions differ, the most disagreement first."""
+    from .agreement import disagreements, read_versions
+
+    found = read_versions(project)
+    reviewed = {r[0] for r in project.store.conn.execute(
+        "SELECT id FROM articles WHERE reviewed_by IS NOT NULL")}  # fmt: skip
+    pending = {aid: v for aid, v in found.items() if aid not in reviewed}
+    return [d["article_id"] for d in disagreements(pending, limit=len(pending) or 1)]

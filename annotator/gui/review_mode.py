@@ -1,0 +1,128 @@
+"""Review mode, as a mixin of MainWindow: a team file's article with several annotators'
+versions shows them above the text (versions_bar.py); Alt+N takes version N as one undo
+step; the accept that follows is stored as the reviewed result (`reviewed_by`, in the
+core's set_status). Model → Agreement… shows the team's agreement figures, and the queue's
+"Disagreements" filter lists the articles whose versions differ most first."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+)
+
+from annotator.core.annotation import AddSpan, RemoveSpan
+from annotator.core.project import Article
+from annotator.core.records import Span
+from annotator.core.team.review import versions
+
+from . import dialogs
+
+
+class ReviewMode:
+    """Needs from the window: project, article, shown, pages, push, statusBar,
+    show_article, colours."""
+
+    def _init_review(self) -> dict[str, QAction]:
+        agreement = QAction("&Agreement…", self)
+        agreement.setObjectName("agreement")
+        agreement.triggered.connect(self.show_agreement)
+        return {"agreement": agreement}
+
+    def _show_versions(self, article: Article) -> None:
+        found = versions(self.project, article.id)
+        reviewed = None
+        if len(found) > 1:
+            row = self.project.store.conn.execute(
+                "SELECT reviewed_by FROM articles WHERE id = ?", [article.id]).fetchone()
+            reviewed = row[0] if row else None
+        self.pages.versions_bar.show_versions(article.text, found, self.colours(), reviewed)
+
+    def take_version(self, number: int) -> None:
+        """The article's spans become version `number`'s (confirmed), in one undo step."""
+        found = self.pages.versions_bar.versions
+        if self.article is None or len(found) < 2:
+            self.statusBar().showMessage("This article has no annotators' versions to take",
+                                         4000)  # fmt: skip
+            return
+        if not 1 <= number <= len(found):
+            self.statusBar().showMessage(f"There are {len(found)} versions", 4000)
+            return
+        version = found[number - 1]
+        aid = self.article.id
+        edits = [RemoveSpan(aid, s) for s in self.shown]
+        edits += [AddSpan(aid, Span(s.start, s.end, s.label, "human")) for s in version.spans]
+        if edits:
+            self.push(edits, f"take {version.annotator}'s version")
+        verb = {"accepted": "accept", "rejected": "reject (X)", "skipped": "skip (Space)"}
+        self.statusBar().showMessage(
+            f"{version.annotator}'s version taken ({version.status}): edit if needed, then "
+            f"{verb.get(version.status, 'decide')}", 8000)  # fmt: skip
+
+    def show_agreement(self) -> None:
+        if self.project is None:
+            return
+        from annotator.core.team.agreement import agreement
+
+        result = agreement(self.project)
+        if not result["overlap_articles"]:
+            dialogs.inform(self, "Agreement", "No article has versions from two annotators yet."
+                           " Merge the annotators' files first (annotator merge).")  # fmt: skip
+            return
+        dlg = AgreementDialog(self, result)
+        dlg.articleChosen = lambda aid: (dlg.accept(), self.show_article(aid))
+        dlg.exec()
+
+
+def agreement_text(result: dict) -> str:
+    def f(x):
+        return "n/a" if x is None else f"{x:.3f}"
+
+    s = result["spans"]
+    lines = [f"{result['overlap_articles']:,} articles decided by more than one of "
+             f"{', '.join(result['annotators'])}",
+             f"Span F1 (exact start, end, label): {f(result['span_f1'])} "
+             f"({s['same']} same of {s['first']} + {s['second']} spans)"]  # fmt: skip
+    for label, c in result["span_f1_per_label"].items():
+        lines.append(f"    {label}: {f(c['f1'])} ({c['same']} of {c['first']} + {c['second']})")
+    lines.append(f"Krippendorff's alpha on accept/reject: {f(result['krippendorff_alpha'])} "
+                 f"({result['decisions_rated']} articles)")  # fmt: skip
+    for pair in result["pairs"]:
+        a, b = pair["annotators"]
+        lines.append(f"    {a} / {b}: span F1 {f(pair['span_f1'])}, Cohen's kappa "
+                     f"{f(pair['cohen_kappa'])} ({pair['decisions_agreeing']} of "
+                     f"{pair['decisions']} decisions agree)")  # fmt: skip
+    return "\n".join(lines)
+
+
+class AgreementDialog(QDialog):
+    def __init__(self, parent, result: dict):
+        super().__init__(parent)
+        self.setWindowTitle("Agreement")
+        self.articleChosen = lambda aid: None
+        text = QLabel(agreement_text(result), self)
+        text.setObjectName("agreementFigures")
+        text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.list = QListWidget(self)
+        self.list.setObjectName("disagreements")
+        for d in result["disagreements"]:
+            item = QListWidgetItem(f"#{d['article_id']}  disagreement {d['disagreement']:.2f}  "
+                                   f"({', '.join(d['annotators'])})")  # fmt: skip
+            item.setData(Qt.UserRole, d["article_id"])
+            self.list.addItem(item)
+        self.list.itemActivated.connect(lambda item: self.articleChosen(item.data(Qt.UserRole)))
+        buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(QLabel("Articles that disagree most (open with Enter or a double "
+                                "click):", self))  # fmt: skip
+        layout.addWidget(self.list, 1)
+        layout.addWidget(buttons)
+        self.resize(560, 480)

@@ -1,0 +1,96 @@
+"""Review mode on a merged team file, with real key events: the versions above the text,
+Alt+N takes one (one undo step), `a` stores it as reviewed; the Disagreements filter;
+the Agreement dialog."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLabel
+
+from annotator.core.export import export_project
+from annotator.core.project import Project
+from annotator.core.records import ArticleRecord, Span
+from annotator.core.team.merge import merge_files
+from annotator.core.team.split import split_project
+from annotator.gui.queue_model import DISAGREEMENTS
+from annotator.gui.review_mode import AgreementDialog
+
+TEXTS = ["Angela Merkel met Reuters staff in Paris.", "Madrid is warm.", "Oslo is cold."]
+
+
+def at(text, part, label):
+    return Span(text.index(part), text.index(part) + len(part), label, "human")
+
+
+def team_file(tmp_path):
+    pool = tmp_path / "pool.annotator.db"
+    with Project(pool) as p:
+        p.ensure_labels(["PERSON", "ORG", "GPE"])
+        p.set_setting("model", "none")
+        p.add_records([ArticleRecord(text=t) for t in TEXTS])
+    files = split_project(pool, ["alice", "bob"], tmp_path / "split", overlap=1.0).files
+    work = {"alice": [("Angela Merkel", "PERSON"), ("Reuters", "ORG"), ("Paris", "GPE")],
+            "bob": [("Angela Merkel", "PERSON"), ("Reuters staff", "ORG")]}  # fmt: skip
+    for who, spans in work.items():
+        with Project(files[who]) as p:
+            p.set_status(1, "accepted", who, confirm=[at(TEXTS[0], s, lab) for s, lab in spans])
+            p.set_status(2, "accepted", who, confirm=[at(TEXTS[1], "Madrid", "GPE")])
+    merge_files(pool, [files["alice"], files["bob"]])  # back into the pool
+    return pool
+
+
+def shown(win):
+    return [(win.article.text[s.start : s.end], s.label, s.confirmed) for s in win.shown]
+
+
+def test_take_a_version_with_alt_n_and_accept_it_as_reviewed(qtbot, make_window, tmp_path):
+    path = team_file(tmp_path)
+    win = make_window(path, article=1)
+    bar = win.pages.versions_bar
+    assert bar.isVisible() and len(bar.lines) == 2
+    assert "alice" in bar.lines[0].text() and "≠" in bar.lines[0].text()  # Paris: only alice
+    qtbot.keyClick(win.view, Qt.Key_2, Qt.AltModifier)  # bob's
+    assert shown(win) == [("Angela Merkel", "PERSON", True), ("Reuters staff", "ORG", True)]
+    win.undo_stack.undo()  # one step
+    assert ("Reuters staff", "ORG", True) not in shown(win)
+    qtbot.keyClick(win.view, Qt.Key_1, Qt.AltModifier)  # alice's
+    assert [s[0] for s in shown(win)] == ["Angela Merkel", "Reuters", "Paris"]
+    qtbot.keyClick(win.view, Qt.Key_A)
+    qtbot.waitUntil(lambda: win.project.article(1).status == "accepted")
+    with sqlite3.connect(path) as conn:
+        reviewer = conn.execute("SELECT reviewed_by FROM articles WHERE id = 1").fetchone()[0]
+    assert reviewer == win.settings.annotator_name()
+    out = tmp_path / "out.jsonl"
+    with Project(path) as p:
+        export_project(p, out, format="jsonl")
+    tasks = [json.loads(line) for line in out.read_text().splitlines()]
+    by_text = {t["text"]: [s["label"] for s in t["spans"]] for t in tasks}
+    assert by_text == {TEXTS[0]: ["PERSON", "ORG", "GPE"]}  # Madrid: 2 versions, unreviewed
+
+
+def test_disagreements_filter_and_agreement_dialog(qtbot, make_window, tmp_path):
+    path = team_file(tmp_path)
+    win = make_window(path, article=3)
+    assert not win.pages.versions_bar.isVisible()  # article 3: nobody decided it
+    win.status_filter.setCurrentIndex(win.status_filter.findData(DISAGREEMENTS))
+    assert list(win.queue_model.ids) == [1]  # article 2: both said the same
+    seen = {}
+
+    def read_and_close():
+        dlg = next((w for w in QApplication.topLevelWidgets()
+                    if isinstance(w, AgreementDialog) and w.isVisible()), None)  # fmt: skip
+        if dlg is None:
+            QTimer.singleShot(30, read_and_close)
+            return
+        seen["figures"] = dlg.findChild(QLabel, "agreementFigures").text()
+        seen["rows"] = dlg.list.count()
+        dlg.reject()
+
+    QTimer.singleShot(0, read_and_close)
+    win.actions_by_name["agreement"].trigger()
+    # articles 1 and 2: 1 + 1 same of 3 + 1 (alice) and 2 + 1 (bob) spans -> F1 = 4/7
+    assert "Span F1 (exact start, end, label): 0.571" in seen["figures"]
+    assert seen["rows"] == 1
