@@ -461,17 +461,28 @@ def export_spacy(
     ``articles`` has no length); raising from it cancels the export, writing nothing.
     With ``strict=True`` any problem span raises :class:`ExportError` and nothing is written.
     """
-    from spacy.tokens import DocBin
+    from .docbin_stream import StreamingDocBin
 
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)  # also holds the DocBins' scratch files
     nlp = get_nlp(nlp_or_lang)
     make_doc = tokenize(nlp)
     max_length = getattr(nlp, "max_length", 0) or 0
     report = base_report("spacy", nlp, excluded)
     report.seed, report.dev_split = seed, dev_split
 
-    bins = {"train": DocBin(store_user_data=False), "dev": DocBin(store_user_data=False)}
+    bins = {"train": StreamingDocBin(out_dir), "dev": StreamingDocBin(out_dir)}  # flat memory
+    try:
+        return _fill_and_write(articles, bins, out_dir, nlp, make_doc, max_length, report,
+                               dev_split, seed, strict, on_progress, statuses, t0)  # fmt: skip
+    finally:
+        for b in bins.values():
+            b.close()
+
+
+def _fill_and_write(articles, bins, out_dir, nlp, make_doc, max_length, report, dev_split,
+                    seed, strict, on_progress, statuses, t0) -> ExportReport:  # fmt: skip
     counts = {"train": {"articles": 0, "spans": 0}, "dev": {"articles": 0, "spans": 0}}
     labels: dict[str, dict[str, int]] = {"train": {}, "dev": {}}
     partial = {"train": 0, "dev": 0}
@@ -547,10 +558,13 @@ def export_spacy(
     pairs: list[tuple[Path, Path]] = []
     try:
         for split in ("train", "dev"):
-            data = bins[split].to_bytes()
             name = targets[split].name
-            report.checksums[name] = hashlib.sha256(data).hexdigest()
-            pairs.append((tmp_write(out_dir, name, data), targets[split]))
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
+            os.close(fd)
+            pairs.append((Path(tmp), targets[split]))
+            report.checksums[name] = bins[split].write(Path(tmp))
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, 0o644)
         report.seconds = round(time.perf_counter() - t0, 3)
         manifest = json.dumps(report.to_manifest(), ensure_ascii=False, indent=2) + "\n"
         data = manifest.encode("utf-8")
