@@ -33,12 +33,16 @@ class ImportReport:
     stored: bool = True  # False when --strict refused the import
     article_ids: list[int] = field(default_factory=list)
     merged: int = 0  # partial (binary) records added to an article of the same text
+    versions: int = 0  # several annotators' decisions on a text, kept as their versions
     warnings: list[BadRecord] = field(default_factory=list)  # stored, but worth knowing
 
     def summary(self) -> str:
         parts = [f"imported {self.imported} articles from {self.files} files"]
         if self.merged:
             parts.append(f"added {self.merged} binary answers to articles of the same text")
+        if self.versions:
+            parts.append(f"kept {self.versions} annotators' versions (review them, or export "
+                         "with --unreviewed)")
         if self.duplicates:
             parts.append(f"skipped {self.duplicates} duplicates")
         if self.warnings:
@@ -163,6 +167,7 @@ class _Writer:
             project.articles.ensure_search_index(limit=len(added.ids))
         r = self.report
         r.merged += added.merged
+        r.versions += added.versions
         for i, why in added.refused:
             r.bad.append(BadRecord(batch[i][1], batch[i][2], why))
         for i, was, now in added.snapped:

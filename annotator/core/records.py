@@ -46,6 +46,12 @@ class ArticleRecord:
     rejected: list[Span] = field(default_factory=list)  # spans an annotator said are wrong
     flagged: bool = False  # flagged for later (Prodigy's `flagged`), with a note
     flag_note: str = ""
+    # Prodigy's `_annotator_id` (else `_session_id`): who decided. A second decided task of
+    # the same text by someone else turns both into versions of one article (teams).
+    annotator_id: str = ""
+    # Prodigy review output: the annotators' versions [(annotator, status, spans)], kept
+    # as versions; the task's own answer and spans are the reviewed result.
+    versions: list = field(default_factory=list)
 
     @property
     def input_hash(self) -> str:

@@ -222,3 +222,60 @@ def test_kappa_and_alpha_match_textbook_cases():
     # pairs within a unit weigh 1/(m-1): o_aa = 1 + 2 = 3, o_bb = 6 · 1/2 = 3,
     # o_ab = o_ba = 1 + 1 = 2 -> n_a = n_b = 5, n = 10; alpha = 1 - (n-1)·4 / (2·5·5)
     assert krippendorff_alpha(units) == pytest.approx(1 - 9 * 4 / 50)
+
+
+def task(text, answer, who, *spans, view="ner_manual", **extra):
+    return json.dumps({"text": text, "answer": answer, "_annotator_id": who,
+                       "_session_id": who, "_view_id": view,
+                       "spans": [{"start": text.index(s), "end": text.index(s) + len(s),
+                                  "label": lab} for s, lab in spans], **extra})  # fmt: skip
+
+
+def test_prodigy_multi_annotator_and_review_exports_import_as_versions(tmp_path):
+    t1, t2, t3 = TEXTS[0], TEXTS[1], TEXTS[4]
+    src = tmp_path / "multi.jsonl"
+    review = {"versions": [
+        {"answer": "accept", "sessions": ["news-alice", "news-carol"],
+         "spans": [{"start": 0, "end": 6, "label": "GPE"}]},
+        {"answer": "reject", "_annotator_id": "news-bob", "spans": []}]}  # fmt: skip
+    src.write_text("\n".join([
+        task(t1, "accept", "news-alice", ("Angela Merkel", "PERSON"), ("Paris", "GPE")),
+        task(t2, "accept", "news-alice", ("Apple", "ORG")),
+        task(t1, "accept", "news-bob", ("Angela Merkel", "PERSON")),
+        task(t1, "accept", "news-bob", ("Angela Merkel", "PERSON")),  # bob's, again
+        task(t3, "accept", "news-rev", ("Madrid", "GPE"), view="review", **review),
+    ]) + "\n")
+    db = tmp_path / "team.db"
+    result = run("import", "--db", db, src)
+    assert "kept 6 annotators' versions" in result.stderr
+    with Project(db) as p:
+        ids = {p.article(i).text: i for i in p.article_ids()}
+        first = p.article(ids[t1])
+        assert first.status == "pending" and p.spans(first.id) == []  # two versions: review
+        assert [(v.annotator, [s.label for s in v.spans]) for v in versions(p, first.id)] == [
+            ("news-alice", ["PERSON", "GPE"]), ("news-bob", ["PERSON"])]
+        second = p.article(ids[t2])
+        assert second.status == "accepted" and second.status_by == "news-alice"
+        assert versions(p, second.id) == []  # one annotator: an ordinary decided article
+        third = p.article(ids[t3])
+        assert third.status == "accepted"
+        assert sorted(v.annotator for v in versions(p, third.id)) == [
+            "news-alice", "news-bob", "news-carol"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT reviewed_by FROM articles WHERE id = ?",
+                            [ids[t3]]).fetchone() == ("news-rev",)
+    out = tmp_path / "out.jsonl"
+    result = run("export", "--db", db, "--out", out, "--format", "jsonl")
+    assert "1 articles have several annotators' versions" in result.stderr
+    got = {t["text"]: t for t in map(json.loads, out.read_text().splitlines())}
+    assert set(got) == {t2, t3}
+
+
+def test_a_single_annotators_prodigy_export_imports_as_before(tmp_path):
+    src = tmp_path / "one.jsonl"
+    src.write_text("\n".join(task(t, "accept", "news-alice") for t in TEXTS) + "\n")
+    db = tmp_path / "one.db"
+    run("import", "--db", db, src)
+    with Project(db) as p:
+        assert p.counts()["accepted"] == 5
+        assert p.store.conn.execute("SELECT count(*) FROM versions").fetchone()[0] == 0

@@ -24,7 +24,8 @@ from ..records import ArticleRecord
 from .items import RecordError
 from .json_records import JsonArticle, RawSpan, check_unicode, is_int, kind, raw_span, show
 
-KEYS = frozenset({"spans", "answer", "tokens", "_input_hash", "_task_hash", "_view_id"})
+KEYS = frozenset({"spans", "answer", "tokens", "_input_hash", "_task_hash", "_view_id",
+                  "_annotator_id", "_session_id", "versions"})  # fmt: skip
 ANSWER_STATUS = {"accept": "accepted", "reject": "rejected", "ignore": "skipped"}
 COMPLETE_VIEWS = ("ner_manual", "spans_manual", "relations", "review")
 BINARY_VIEW = "ner"
@@ -44,7 +45,9 @@ def record(obj: dict, article: JsonArticle) -> ArticleRecord:
         spans = article.spans(raw, overlap=status != "accepted")
         if status == "pending":
             return article.record(status, hashes, suggestions=spans)
-        return article.record(status, hashes, spans=spans)
+        who = annotator_of(obj)
+        versions = _versions(obj, article) if view == "review" else []
+        return article.record(status, hashes, spans=spans, annotator_id=who, versions=versions)
     if view == BINARY_VIEW:
         spans = article.spans(raw, overlap=status != "accepted")
         if status == "pending":
@@ -65,6 +68,38 @@ def record(obj: dict, article: JsonArticle) -> ArticleRecord:
     meta["prodigy" if "prodigy" not in meta else "prodigy_task"] = kept
     check_unicode(json.dumps(kept, ensure_ascii=False), "the task's answer or options")
     return article.record("pending", hashes, meta, suggestions=article.spans(raw))
+
+
+def annotator_of(obj: dict) -> str:
+    """Who decided a task: Prodigy's `_annotator_id`, else `_session_id` ("" if neither)."""
+    for key in ("_annotator_id", "_session_id"):
+        value = obj.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def _versions(obj: dict, article: JsonArticle) -> list:
+    """A review task's `versions`: each annotator's answer and spans."""
+    value = obj.get("versions", [])
+    if not isinstance(value, list):
+        raise RecordError(f"'versions' must be a list, got {kind(value)}")
+    out = []
+    for number, version in enumerate(value, 1):
+        if not isinstance(version, dict):
+            raise RecordError(f"version {number} must be an object, got {kind(version)}")
+        sessions = version.get("sessions")
+        who = annotator_of(version) or (sessions[0] if isinstance(sessions, list) and sessions
+                                        and isinstance(sessions[0], str) else "")  # fmt: skip
+        status = _status(version.get("answer"))
+        if not who or status == "pending":
+            continue  # nobody to credit, or no decision: nothing to compare
+        spans = article.spans(_spans(version.get("spans", [])), overlap=status != "accepted")
+        for name in sessions if isinstance(sessions, list) and len(sessions) > 1 else []:
+            if isinstance(name, str) and name != who:  # the same answer by several people
+                out.append((name, status, spans))
+        out.append((who, status, spans))
+    return out
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -28,6 +28,7 @@ class AddedRecords:
     ids: list[int] = field(default_factory=list)
     duplicates: int = 0
     merged: int = 0  # partial records added to a partial article of the same text
+    versions: int = 0  # annotators' decisions kept as versions (several per text)
     spans: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     labels_added: list[str] = field(default_factory=list)
@@ -50,15 +51,16 @@ class Intake:
             wanted: dict[str, None] = {}  # in the order first seen: keys 1-9 follow it
             for i, r in enumerate(batch):
                 try:
-                    names = [checked_name(s.label) for s in (*r.spans, *r.suggestions,
-                                                             *r.rejected)]  # fmt: skip
+                    names = [checked_name(s.label) for s in (
+                        *r.spans, *r.suggestions, *r.rejected,
+                        *(x for _, _, vs in r.versions for x in vs))]  # fmt: skip
                 except LabelNameError as exc:
                     out.refused.append((i, str(exc)))
                     continue
                 wanted.update(dict.fromkeys(names))
             out.labels_added += self.labels.ensure(wanted, annotator=annotator)
             next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
-            art_rows, span_rows, extras, merges = [], [], [], []
+            art_rows, span_rows, extras, merges, teams = [], [], [], [], []
             refused = {i for i, _ in out.refused}
             for i, r in enumerate(batch):
                 if i in refused:
@@ -68,6 +70,8 @@ class Intake:
                     aid, annotation = known[h]
                     if r.annotation == "partial" and annotation == "partial":
                         merges.append((i, aid, r))  # once the batch's articles are stored
+                    elif r.annotator_id and r.status != "pending":
+                        teams.append((i, h, r))  # another annotator's decision: a version
                     else:
                         out.duplicates += 1
                     continue
@@ -84,7 +88,7 @@ class Intake:
                 decided = r.status != "pending"
                 art_rows.append(
                     (aid, h, r.text, r.title, r.source, json.dumps(r.meta, ensure_ascii=False),
-                     r.status, (annotator or None) if decided else None,
+                     r.status, (r.annotator_id or annotator or None) if decided else None,
                      stamp if decided else None, r.prodigy_input_hash, r.prodigy_task_hash,
                      stamp, r.annotation, int(r.flagged), r.flag_note if r.flagged else "")
                 )  # fmt: skip
@@ -94,6 +98,8 @@ class Intake:
                 out.statuses[r.status] = out.statuses.get(r.status, 0) + 1
                 out.spans += len(spans)
                 extras.append((aid, suggestions, rejected))
+                if r.versions:  # a Prodigy review task: its versions, and it is reviewed
+                    teams.append((i, h, r))
             conn.executemany(
                 "INSERT INTO articles(id, input_hash, text, title, source, meta, status, status_by,"
                 " status_at, prodigy_input_hash, prodigy_task_hash, created_at, annotation,"
@@ -112,7 +118,48 @@ class Intake:
                     self.cache.dismiss(aid, s, annotator)
             for i, aid, r in merges:
                 self._merge(i, aid, r, annotator, out)
+            for i, h, r in teams:
+                self._versions(i, known[h][0], r, out)
         return out
+
+    def _versions(self, index: int, aid: int, r: ArticleRecord, out: AddedRecords) -> None:
+        """Several annotators on one text. A review task brings its versions (the task
+        itself is the reviewed result). Another annotator's decision on a text already
+        decided turns both into versions: the article goes back to pending, to be reviewed
+        (or exported with --unreviewed)."""
+        conn = self.store.conn
+        try:
+            found = [(who, st, self._snapped(index, r.text, vs, out, drop=True))
+                     for who, st, vs in r.versions]  # fmt: skip
+            if not r.versions:  # a plain decided task by `r.annotator_id`
+                status, by = conn.execute("SELECT status, status_by FROM articles WHERE id = ?",
+                                          [aid]).fetchone()  # fmt: skip
+                have = conn.execute("SELECT count(*) FROM versions WHERE article_id = ?",
+                                    [aid]).fetchone()[0]  # fmt: skip
+                if not have:
+                    if by == r.annotator_id or status == "pending" or not by:
+                        out.duplicates += 1  # the same annotator's again: as before
+                        return
+                    mine = [Span(x.start, x.end, x.label) for x in self.spans.of(aid)]
+                    found.append((by, status, mine))
+                    conn.execute("DELETE FROM spans WHERE article_id = ?", [aid])
+                    conn.execute("UPDATE articles SET status = 'pending', status_by = NULL, "
+                                 "status_at = NULL, version = version + 1 WHERE id = ?", [aid])
+                found.append((r.annotator_id, r.status,
+                              self._snapped(index, r.text, r.spans, out, drop=True)))  # fmt: skip
+            else:
+                conn.execute("UPDATE articles SET reviewed_by = ? WHERE id = ?",
+                             [r.annotator_id or "review", aid])  # fmt: skip
+        except SpanError as exc:
+            out.refused.append((index, str(exc)))
+            return
+        for who, status, spans in found:
+            conn.execute(
+                "INSERT OR REPLACE INTO versions(article_id, annotator, status, spans, "
+                "decided_at, source) VALUES (?, ?, ?, ?, ?, ?)",
+                [aid, who, status, json.dumps(sorted([s.start, s.end, s.label] for s in spans)),
+                 now(), r.source])  # fmt: skip
+            out.versions += 1
 
     def _existing(self, hashes: list[str]) -> dict[str, tuple[int, str]]:
         """{input hash: (article id, annotation)} of the hashes already stored. Read under
