@@ -620,3 +620,41 @@ def test_jsonl_strict_writes_nothing(nlp, tmp_path):
     assert "Zapor" in str(info.value) and len(info.value.misaligned) == 1
     assert list(tmp_path.iterdir()) == []
     assert export_jsonl([good], tmp_path / "s.jsonl", nlp, strict=True).ok
+
+
+def test_the_streamed_docbin_holds_what_spacys_docbin_would(tmp_path):
+    """formats/docbin_stream.py writes the msgpack map DocBin.to_bytes makes (flat memory):
+    the same message after decompression, and DocBin reads it back."""
+    import zlib
+
+    import spacy
+    import srsly
+    from spacy.tokens import DocBin
+
+    from annotator.core.formats.docbin_stream import StreamingDocBin
+
+    nlp = spacy.blank("en")
+    docs = []
+    for i, text in enumerate(["Angela Merkel met Reuters in Paris.", "Two  spaces\n and a line",
+                              "", "Ünïcödé Zürich ☃"]):  # fmt: skip
+        doc = nlp.make_doc(text)
+        if i == 0:
+            doc.set_ents([doc.char_span(0, 13, "PERSON"), doc.char_span(18, 25, "ORG")],
+                         default="outside")  # fmt: skip
+        docs.append(doc)
+    theirs = DocBin(store_user_data=False)
+    ours = StreamingDocBin(tmp_path)
+    for doc in docs:
+        theirs.add(doc)
+        ours.add(doc)
+    sha = ours.write(tmp_path / "ours.spacy")
+    data = (tmp_path / "ours.spacy").read_bytes()
+    import hashlib
+
+    assert sha == hashlib.sha256(data).hexdigest()
+    assert srsly.msgpack_loads(zlib.decompress(data)) == srsly.msgpack_loads(
+        zlib.decompress(theirs.to_bytes()))
+    back = list(DocBin().from_disk(tmp_path / "ours.spacy").get_docs(nlp.vocab))
+    assert [d.text for d in back] == [d.text for d in docs]
+    assert [(e.text, e.label_) for e in back[0].ents] == [("Angela Merkel", "PERSON"),
+                                                          ("Reuters", "ORG")]  # fmt: skip
