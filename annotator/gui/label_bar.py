@@ -160,6 +160,7 @@ class LabelBar(QWidget):
             item = self._layout.takeAt(0)
             w = item.widget()
             if w is not None and w is not self.hint:
+                w.hide()  # at once: deleteLater waits for the event loop's next turn
                 w.deleteLater()
         self.chips = {}
         for lab in labels:

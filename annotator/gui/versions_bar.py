@@ -53,6 +53,7 @@ class VersionsBar(QWidget):
                       reviewed_by: str | None) -> None:  # fmt: skip
         self.versions = found
         for line in self.lines:
+            line.hide()  # at once: deleteLater waits for the event loop's next turn
             line.deleteLater()
         self.lines = []
         if len(found) < 2:
