@@ -108,12 +108,17 @@ def export_articles(
     `suggestions(article) -> list[Span]`, when given, adds the current suggestions of
     pending articles (used by `export --status pending`). `team`: the resolved versions of a
     team file's unreviewed articles (team/resolve.py), exported as their chosen version."""
+    from .team.resolve import versions_of
+
     resolved = {}
     if team is not None:
         resolved = {r.article_id: r for r in team if r.status in statuses}
+    with_versions = {r[0] for r in project.store.conn.execute(
+        "SELECT DISTINCT article_id FROM versions")}  # fmt: skip
     for art, spans in project.iter_articles_with_spans(statuses):
         if art.id in resolved:  # pending here, but decided in its versions: below
             continue
+        versions = versions_of(project.store.conn, art.id) if art.id in with_versions else None
         if suggestions is not None and art.status == "pending":
             spans = sorted([*spans, *suggestions(art)], key=lambda s: (s.start, s.end))
         yield ExportArticle(
@@ -121,7 +126,8 @@ def export_articles(
             input_hash=art.input_hash, spans=spans,
             prodigy_input_hash=art.prodigy_input_hash, prodigy_task_hash=art.prodigy_task_hash,
             annotation=getattr(art, "annotation", "complete"),
-            flagged=art.flagged, flag_note=art.flag_note,
+            flagged=art.flagged, flag_note=art.flag_note, versions=versions,
+            annotator_id=(art.status_by or "") if versions else "",
         )  # fmt: skip
     ids = sorted(resolved)
     for i in range(0, len(ids), 500):

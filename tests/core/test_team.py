@@ -138,6 +138,8 @@ def test_split_annotate_merge_agreement_review_export(pool, tmp_path):
     run("export", "--db", team, "--out", reviewed, "--format", "jsonl")
     tasks = {t["text"]: t for t in map(json.loads, reviewed.read_text().splitlines())}
     assert set(tasks) == {TEXTS[1], TEXTS[2]}  # the reviewed ones; the rest still undecided
+    assert tasks[TEXTS[1]]["_annotator_id"] == "carol"  # the reviewer, with the versions
+    assert [v["_annotator_id"] for v in tasks[TEXTS[1]]["versions"]] == ["alice", "bob"]
     assert [(s["start"], s["label"]) for s in tasks[TEXTS[1]]["spans"]] == [(0, "ORG"),
                                                                            (26, "ORG")]
     with sqlite3.connect(team) as conn:

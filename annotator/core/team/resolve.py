@@ -63,6 +63,18 @@ def _without_overlaps(spans: list[list]) -> list[list]:
     return out
 
 
+def _version(who: str, status: str, spans: str) -> dict:
+    return {"_annotator_id": who, "answer": ANSWER[status], "spans": [
+        {"start": a, "end": b, "label": lab} for a, b, lab in json.loads(spans)]}  # fmt: skip
+
+
+def versions_of(conn, article_id: int) -> list[dict]:
+    """An article's versions as the JSONL export writes them."""
+    return [_version(*row) for row in conn.execute(
+        "SELECT annotator, status, spans FROM versions WHERE article_id = ? ORDER BY annotator",
+        [article_id])]  # fmt: skip
+
+
 def team_articles(conn, policy: str | None) -> tuple[Iterator[Resolved], list[int]]:
     """(the resolved unreviewed articles with versions, ids left out for want of a choice).
     Only articles still pending in the team file are resolved here: a reviewed or decided
@@ -82,9 +94,7 @@ def team_articles(conn, policy: str | None) -> tuple[Iterator[Resolved], list[in
             if got is None:
                 continue
             status, spans, who = got
-            versions = [{"_annotator_id": w, "answer": ANSWER[s], "spans": [
-                {"start": a, "end": b, "label": lab} for a, b, lab in json.loads(sp)]}
-                for w, s, sp, _ in vs]  # fmt: skip
+            versions = [_version(w, s, sp) for w, s, sp, _ in vs]
             yield Resolved(aid, status, [Span(a, b, lab, "human") for a, b, lab in spans],
                            who, versions)  # fmt: skip
 
