@@ -76,8 +76,11 @@ def run_gui(db: Path | None = None, screenshot: Path | None = None, article: int
         return leave(code)
     from .crash_report import ExceptionHook
 
+    from annotator.selfcheck import STARTUP_PROBE_ENV
+
+    probing = bool(os.environ.get(STARTUP_PROBE_ENV))  # a start-up measurement: never ask
     with ExceptionHook() as hook:  # unexpected errors: logged, and one dialog
-        window = MainWindow(path, settings, article=article)
+        window = MainWindow(path, settings, article=article, interactive=not probing)
         hook.parent = window
         window.show()
         window.focus_article()
