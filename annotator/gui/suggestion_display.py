@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QTimer
 
 from annotator.core.records import Span
+from annotator.core.team.review import has_versions
 
 PREFETCH = 5  # pending articles whose machine suggestions are computed ahead
 NOTE_AFTER_MS = 150  # the note shows only if the final suggestions take longer than this
@@ -74,6 +75,11 @@ class SuggestionDisplay:
         """For a newly shown article: the final suggestions if no worker will deliver,
         else what can be drawn now, and ask the worker for the final ones."""
         self._pending_accept = None
+        if has_versions(self.project, article_id):  # review: the versions are compared, and
+            self.suggestions, self.final = [], True  # a taken one is exactly what is accepted
+            self._note_timer.stop()
+            self.pages.set_note(None)
+            return
         if self.feed.settled:
             self.suggestions, self.final = self.feed.fallback(article_id), True
         else:

@@ -48,7 +48,11 @@ def shown(win):
 
 def test_take_a_version_with_alt_n_and_accept_it_as_reviewed(qtbot, make_window, tmp_path):
     path = team_file(tmp_path)
-    win = make_window(path, article=1)
+    with Project(path) as p:  # a model and the worker on: no machine suggestion mixes in
+        p.set_setting("model", "auto")
+    win = make_window(path, article=1, worker=True)
+    qtbot.waitUntil(lambda: win.suggester_state == "ready", timeout=30000)
+    assert win.is_ready() and shown(win) == []  # review: the versions, not suggestions
     bar = win.pages.versions_bar
     assert bar.isVisible() and len(bar.lines) == 2
     assert "alice" in bar.lines[0].text() and "≠" in bar.lines[0].text()  # Paris: only alice
