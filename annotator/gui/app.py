@@ -74,9 +74,9 @@ def run_gui(db: Path | None = None, screenshot: Path | None = None, article: int
         code = take_screenshot(MainWindow(path, settings, article=article, interactive=False),
                                Path(screenshot))
         return leave(code)
-    from .crash_report import ExceptionHook
-
     from annotator.selfcheck import STARTUP_PROBE_ENV
+
+    from .crash_report import ExceptionHook
 
     probing = bool(os.environ.get(STARTUP_PROBE_ENV))  # a start-up measurement: never ask
     with ExceptionHook() as hook:  # unexpected errors: logged, and one dialog
