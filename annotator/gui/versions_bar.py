@@ -21,7 +21,7 @@ def version_html(number: int, version: Version, marked: list, colours: dict[str,
         colour = colours.get(span.label, "#999")
         text = html.escape(version_text(span))
         style = "" if shared else "text-decoration: underline; font-weight: 600;"
-        parts.append(f'<span style="{style}"><span style="color:{colour}">■</span> '
+        parts.append(f'<span style="color:{colour}">■</span>&nbsp;<span style="{style}">'
                      f"{html.escape(span.label)} {text}{'' if shared else ' ≠'}</span>")
     if len(marked) > MAX_SPANS:
         parts.append(f"… {len(marked) - MAX_SPANS} more")
