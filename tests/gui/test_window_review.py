@@ -98,3 +98,28 @@ def test_disagreements_filter_and_agreement_dialog(qtbot, make_window, tmp_path)
     # articles 1 and 2: 1 + 1 same of 3 + 1 (alice) and 2 + 1 (bob) spans -> F1 = 4/7
     assert "Span F1 (exact start, end, label): 0.571" in seen["figures"]
     assert seen["rows"] == 1
+
+
+def test_a_merge_from_the_cli_while_the_window_is_open_shows_the_versions(qtbot, make_window,
+                                                                          tmp_path):  # fmt: skip
+    import subprocess
+    import sys
+
+    pool = tmp_path / "pool.annotator.db"
+    with Project(pool) as p:
+        p.ensure_labels(["PERSON", "ORG", "GPE"])
+        p.set_setting("model", "none")
+        p.add_records([ArticleRecord(text=t) for t in TEXTS])
+    files = split_project(pool, ["alice", "bob"], tmp_path / "split", overlap=1.0).files
+    for who, label in (("alice", "GPE"), ("bob", "ORG")):
+        with Project(files[who]) as p:
+            p.set_status(2, "accepted", who, confirm=[at(TEXTS[1], "Madrid", label)])
+    win = make_window(pool, article=2)
+    assert not win.pages.versions_bar.isVisible()
+    done = subprocess.run([sys.executable, "-m", "annotator", "merge", "--db", str(pool),
+                           str(files["alice"]), str(files["bob"])],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    win.refresh_from_disk()  # what the window's timer does
+    qtbot.waitUntil(lambda: win.pages.versions_bar.isVisible())
+    assert len(win.pages.versions_bar.lines) == 2

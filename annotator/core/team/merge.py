@@ -146,6 +146,8 @@ def _merge_one(team: Project, source: Path, path: Path, report: MergeReport) -> 
                     "INSERT OR REPLACE INTO versions(article_id, annotator, status, spans, "
                     "decided_at, source) VALUES (?, ?, ?, ?, ?, ?)",
                     [aid, who, status_now, spans_now, at, source.name])  # fmt: skip
+                conn.execute("UPDATE articles SET version = version + 1 WHERE id = ?",
+                             [aid])  # an open window shows the new version at once
                 if old is None:
                     report.versions_added += 1
                 else:
