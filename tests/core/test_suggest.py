@@ -715,7 +715,7 @@ def test_pieces_without_a_newline_are_cut_at_whitespace_or_where_they_must():
 
 
 def test_the_model_runs_on_pieces_and_spans_come_back_in_place(suggester):
-    texts = seed_texts() if SEED.is_dir() else ["Vladimir Putin met NATO leaders in Moscow."] * 30
+    texts = seed_texts() if SEED.is_dir() else ["Vladimir Putin met NATO leaders in Moscow."] * 300
     text = "\n\n".join(texts)
     engine = Suggester(model=suggester.model_name, piece_chars=3_000)
     from annotator.core.suggest import split_text
