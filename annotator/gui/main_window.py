@@ -234,31 +234,46 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
         self.setWindowTitle(f"{project.path.name} — Annotator")
         self.side.set_project(project)
         self.reload_labels()
-        if self._start_worker and self.interactive:
-            self._first_labels(project)
-        self.feed.start(project, run_worker=self._start_worker)
+        offer = self._label_offer(project) if self._start_worker and self.interactive else None
+        if offer is None:
+            self.feed.start(project, run_worker=self._start_worker)
+        else:  # asked over the window once it shows; suggestions start after the answer
+            QTimer.singleShot(0, self, lambda p=project, o=offer: self._ask_first_labels(p, o))
         self._show_start(article if article is not None else self.settings.last_article(path))
         self.focus_start()
         if project.warning:
             self.show_error(project.warning, dialog=True)
         return True
 
-    def _first_labels(self, project: Project) -> None:
-        """A project without labels is asked which of the model's and patterns' labels it
-        wants, before suggestions would give it the preselected ones."""
+    def _label_offer(self, project: Project) -> tuple[list, str] | None:
+        """(choices, model name) when a project without labels would get them from its
+        model or patterns; None when there is nothing to ask."""
         if project.label_names():
-            return
+            return None
         from annotator.core.suggest.label_choice import project_label_choices
 
         choices, model = project_label_choices(
             project.get_setting("model", "auto"), project.get_setting("patterns"),
             project.get_setting("label_map", {}) or {})  # fmt: skip
-        if not choices:  # nothing would seed labels: they come from imports or the user
+        return (choices, model) if choices else None
+
+    def _ask_first_labels(self, project: Project, offer: tuple[list, str]) -> None:
+        """The new project's labels, chosen in a dialog over the window; then its
+        suggestions start (so they never seed labels nobody chose)."""
+        if self.project is not project:  # switched to another project meanwhile
             return
-        names = dialogs.choose_labels(self, choices, model)
+        names = dialogs.choose_labels(self, *offer)
+        if self.project is not project:
+            return
         if names and not project.label_names():  # another window may have chosen already
             project.ensure_labels(names)
             self.reload_labels()
+        self.feed.start(project, run_worker=self._start_worker)
+        self._update_status()
+        if self.article is not None:
+            self.show_article(self.article.id)
+        self.activateWindow()  # back from the dialog: the first key acts on the article
+        self.focus_article()
 
     def _close_project(self) -> None:
         self.feed.stop()  # never waits: a job still loading ends on its own, unheard

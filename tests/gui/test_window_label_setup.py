@@ -31,6 +31,7 @@ def answer_dialog(qtbot, respond) -> dict:
         seen["dialog"] = dlg
         seen["offered"] = [dlg.list.item(i).text() for i in range(dlg.list.count())]
         seen["ticked"] = dlg.chosen()
+        seen["over_the_window"] = dlg.parentWidget() is not None and dlg.parentWidget().isVisible()
         respond(dlg)
 
     QTimer.singleShot(0, poll)
@@ -64,6 +65,8 @@ def test_a_new_project_asks_which_labels_and_suggests_only_those(qtbot, make_win
     assert len(offered) == 19  # the model's 18 and the patterns' DRUG
     assert "PERSON  —  People, including fictional" in offered
     assert seen["ticked"] == [*DEFAULT_CHOICE, "DRUG"]
+    assert seen["over_the_window"]  # asked once the window shows, not before
+    assert win.view.hasFocus()  # back from the dialog, the first key acts on the article
     assert win.project.label_names() == ["PERSON", "ORG", "LOC", "NORP", "EVENT", "DRUG", "DOSE"]
     assert [lab.key for lab in win.project.labels()][:3] == ["1", "2", "3"]
     qtbot.waitUntil(win.is_ready, timeout=WAIT)
