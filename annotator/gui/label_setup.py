@@ -57,7 +57,7 @@ class LabelSetupDialog(QDialog):
         self.error.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
         self.buttons.button(QDialogButtonBox.Ok).setText("Use these labels")
-        self.buttons.button(QDialogButtonBox.Cancel).setText("Use the ticked defaults")
+        self.buttons.button(QDialogButtonBox.Cancel).setText("Use the defaults")
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
