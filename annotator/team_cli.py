@@ -57,7 +57,7 @@ def agreement_cmd(
 ) -> None:
     """Inter-annotator agreement on the articles several annotators decided: span F1
     (exact), Cohen's kappa per pair and Krippendorff's alpha on accept/reject."""
-    from annotator.core.team.agreement import agreement
+    from annotator.core.team.agreement import agreement, report_lines
 
     with open_project(db, must_exist=True) as project:
         result = agreement(project)
@@ -66,26 +66,10 @@ def agreement_cmd(
         return
     if not result["overlap_articles"]:
         fail("no article has versions from two annotators yet (merge their files first)")
-    typer.echo(f"{result['overlap_articles']:,} articles decided by more than one of "
-               f"{', '.join(result['annotators'])}")  # fmt: skip
-    s = result["spans"]
-    typer.echo(f"span F1 (exact): {_f(result['span_f1'])}  ({s['same']} same of {s['first']} "
-               f"+ {s['second']} spans)")  # fmt: skip
-    for label, c in result["span_f1_per_label"].items():
-        typer.echo(f"  {label:<20} {_f(c['f1'])}  ({c['same']} same of {c['first']} + "
-                   f"{c['second']})")  # fmt: skip
-    typer.echo(f"Krippendorff's alpha (accept/reject): {_f(result['krippendorff_alpha'])} "
-               f"on {result['decisions_rated']} articles")  # fmt: skip
-    for pair in result["pairs"]:
-        a, b = pair["annotators"]
-        typer.echo(f"  {a} / {b}: {pair['articles']} articles, span F1 {_f(pair['span_f1'])}, "
-                   f"Cohen's kappa {_f(pair['cohen_kappa'])} ({pair['decisions_agreeing']} of "
-                   f"{pair['decisions']} decisions agree)")  # fmt: skip
+    for line in report_lines(result):
+        typer.echo(line)
     worst = result["disagreements"][:10]
     if worst:
         typer.echo("most disagreement: " + ", ".join(
             f"#{d['article_id']} ({d['disagreement']:.2f})" for d in worst))  # fmt: skip
 
-
-def _f(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.3f}"

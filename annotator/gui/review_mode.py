@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from annotator.core.annotation import AddSpan, RemoveSpan
 from annotator.core.project import Article
 from annotator.core.records import Span
+from annotator.core.team.agreement import report_lines
 from annotator.core.team.review import versions
 
 from . import dialogs
@@ -80,33 +81,12 @@ class ReviewMode:
         dlg.exec()
 
 
-def agreement_text(result: dict) -> str:
-    def f(x):
-        return "n/a" if x is None else f"{x:.3f}"
-
-    s = result["spans"]
-    lines = [f"{result['overlap_articles']:,} articles decided by more than one of "
-             f"{', '.join(result['annotators'])}",
-             f"Span F1 (exact start, end, label): {f(result['span_f1'])} "
-             f"({s['same']} same of {s['first']} + {s['second']} spans)"]  # fmt: skip
-    for label, c in result["span_f1_per_label"].items():
-        lines.append(f"    {label}: {f(c['f1'])} ({c['same']} of {c['first']} + {c['second']})")
-    lines.append(f"Krippendorff's alpha on accept/reject: {f(result['krippendorff_alpha'])} "
-                 f"({result['decisions_rated']} articles)")  # fmt: skip
-    for pair in result["pairs"]:
-        a, b = pair["annotators"]
-        lines.append(f"    {a} / {b}: span F1 {f(pair['span_f1'])}, Cohen's kappa "
-                     f"{f(pair['cohen_kappa'])} ({pair['decisions_agreeing']} of "
-                     f"{pair['decisions']} decisions agree)")  # fmt: skip
-    return "\n".join(lines)
-
-
 class AgreementDialog(QDialog):
     def __init__(self, parent, result: dict):
         super().__init__(parent)
         self.setWindowTitle("Agreement")
         self.articleChosen = lambda aid: None
-        text = QLabel(agreement_text(result), self)
+        text = QLabel("\n".join(report_lines(result)), self)
         text.setObjectName("agreementFigures")
         text.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.list = QListWidget(self)

@@ -113,7 +113,7 @@ def test_split_annotate_merge_agreement_review_export(pool, tmp_path):
     worst = [(d["article_id"], d["disagreement"]) for d in got["disagreements"]]
     assert worst == [(3, 1.0), (2, 0.5), (1, pytest.approx(1 / 3, abs=1e-4))]
     shown = run("agreement", "--db", team).stdout
-    assert "span F1 (exact): 0.667" in shown and "Cohen's kappa 0.545" in shown
+    assert "span F1 (exact start, end, label): 0.667" in shown and "Cohen's kappa 0.545" in shown
 
     # export: several versions and none reviewed -> left out and said
     none = run("export", "--db", team, "--out", tmp_path / "none.jsonl", "--format", "jsonl",

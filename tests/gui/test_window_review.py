@@ -25,13 +25,18 @@ def at(text, part, label):
     return Span(text.index(part), text.index(part) + len(part), label, "human")
 
 
-def team_file(tmp_path):
+def split_pool(tmp_path):
+    """A pool of TEXTS split for alice and bob, every article in both files."""
     pool = tmp_path / "pool.annotator.db"
     with Project(pool) as p:
         p.ensure_labels(["PERSON", "ORG", "GPE"])
         p.set_setting("model", "none")
         p.add_records([ArticleRecord(text=t) for t in TEXTS])
-    files = split_project(pool, ["alice", "bob"], tmp_path / "split", overlap=1.0).files
+    return pool, split_project(pool, ["alice", "bob"], tmp_path / "split", overlap=1.0).files
+
+
+def team_file(tmp_path):
+    pool, files = split_pool(tmp_path)
     work = {"alice": [("Angela Merkel", "PERSON"), ("Reuters", "ORG"), ("Paris", "GPE")],
             "bob": [("Angela Merkel", "PERSON"), ("Reuters staff", "ORG")]}  # fmt: skip
     for who, spans in work.items():
@@ -96,7 +101,7 @@ def test_disagreements_filter_and_agreement_dialog(qtbot, make_window, tmp_path)
     QTimer.singleShot(0, read_and_close)
     win.actions_by_name["agreement"].trigger()
     # articles 1 and 2: 1 + 1 same of 3 + 1 (alice) and 2 + 1 (bob) spans -> F1 = 4/7
-    assert "Span F1 (exact start, end, label): 0.571" in seen["figures"]
+    assert "span F1 (exact start, end, label): 0.571" in seen["figures"]
     assert seen["rows"] == 1
 
 
@@ -105,12 +110,7 @@ def test_a_merge_from_the_cli_while_the_window_is_open_shows_the_versions(qtbot,
     import subprocess
     import sys
 
-    pool = tmp_path / "pool.annotator.db"
-    with Project(pool) as p:
-        p.ensure_labels(["PERSON", "ORG", "GPE"])
-        p.set_setting("model", "none")
-        p.add_records([ArticleRecord(text=t) for t in TEXTS])
-    files = split_project(pool, ["alice", "bob"], tmp_path / "split", overlap=1.0).files
+    pool, files = split_pool(tmp_path)
     for who, label in (("alice", "GPE"), ("bob", "ORG")):
         with Project(files[who]) as p:
             p.set_status(2, "accepted", who, confirm=[at(TEXTS[1], "Madrid", label)])

@@ -161,3 +161,28 @@ def _r(x: float | None) -> float | None:
 
 def _counts(c: SpanCounts) -> dict:
     return {"same": c.both, "first": c.first, "second": c.second}
+
+
+def report_lines(result: dict) -> list[str]:
+    """The figures of `agreement()` as lines of text (the CLI prints them, the window's
+    dialog shows them)."""
+
+    def f(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:.3f}"
+
+    s = result["spans"]
+    lines = [f"{result['overlap_articles']:,} articles decided by more than one of "
+             f"{', '.join(result['annotators'])}",
+             f"span F1 (exact start, end, label): {f(result['span_f1'])} "
+             f"({s['same']} same of {s['first']} + {s['second']} spans)"]  # fmt: skip
+    for label, c in result["span_f1_per_label"].items():
+        lines.append(f"  {label:<20} {f(c['f1'])} ({c['same']} same of {c['first']} + "
+                     f"{c['second']})")  # fmt: skip
+    lines.append(f"Krippendorff's alpha (accept/reject): {f(result['krippendorff_alpha'])} "
+                 f"on {result['decisions_rated']} articles")  # fmt: skip
+    for pair in result["pairs"]:
+        a, b = pair["annotators"]
+        lines.append(f"  {a} / {b}: {pair['articles']} articles, span F1 {f(pair['span_f1'])}, "
+                     f"Cohen's kappa {f(pair['cohen_kappa'])} ({pair['decisions_agreeing']} of "
+                     f"{pair['decisions']} decisions agree)")  # fmt: skip
+    return lines
