@@ -70,8 +70,7 @@ class QueuePanel(QWidget):
         header.resizeSection(ID, 52)
         header.resizeSection(STATUS, 76)
         header.setHighlightSections(False)
-        header.setSortIndicatorShown(True)
-        header.setSortIndicator(ID, Qt.AscendingOrder)
+        header.setSortIndicatorShown(False)  # shown once sorted otherwise than by # up
         header.sectionClicked.connect(self._sort_by)
         table.selectionModel().currentRowChanged.connect(self._row_changed)
         table.clicked.connect(lambda index: self._choose(index.row(), clicked=True))
@@ -107,16 +106,21 @@ class QueuePanel(QWidget):
         self.model.set_project(project)
 
     def _sort_by(self, column: int) -> None:
-        """Sort by # or by status (then #); a click on Title keeps the order as it is."""
+        """A click on # or Status sorts by it (status then #); again: the other way. A click
+        on Title keeps the order as it is."""
         header = self.table.horizontalHeader()
+        current = ID if self.model.sort_key == "id" else STATUS
         if column not in (ID, STATUS):
-            current = ID if self.model.sort_key == "id" else STATUS
-            order = Qt.DescendingOrder if self.model.descending else Qt.AscendingOrder
-            header.setSortIndicator(current, order)
-            return
-        self.model.sort(column, header.sortIndicatorOrder())
-        if self.current_id is not None:
-            self.select(self.current_id)
+            column, descending = current, self.model.descending
+        else:
+            descending = not self.model.descending if column == current else False
+        order = Qt.DescendingOrder if descending else Qt.AscendingOrder
+        if (column, descending) != (current, self.model.descending):
+            self.model.sort(column, order)
+            if self.current_id is not None:
+                self.select(self.current_id)
+        header.setSortIndicator(column, order)
+        header.setSortIndicatorShown((column, descending) != (ID, False))
 
     def apply_filter(self) -> None:
         self.search_timer.stop()

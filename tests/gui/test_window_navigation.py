@@ -74,8 +74,11 @@ def test_sorting_by_status_with_the_header_follows_decisions(qtbot, make_window,
         p.set_status(3, "accepted")
     win = make_window(project_path, article=1)
     assert win.queue_model.ids == [1, 2, 3]
+    header = win.queue.horizontalHeader()
+    assert not header.isSortIndicatorShown()  # by # upwards: no arrow over the narrow #
     click_header(qtbot, win, STATUS)  # accepted first, then pending, by id
     assert win.queue_model.ids == [3, 1, 2] and selected_id(win) == 1
+    assert header.isSortIndicatorShown() and header.sortIndicatorSection() == STATUS
     click_header(qtbot, win, STATUS)  # again: descending
     assert win.queue_model.ids == [2, 1, 3]
     click_header(qtbot, win, TITLE)  # titles are not a sort: nothing changes
@@ -85,7 +88,9 @@ def test_sorting_by_status_with_the_header_follows_decisions(qtbot, make_window,
     qtbot.keyClick(win.view, Qt.Key_X)  # article 1 rejected: it moves to the end
     assert win.queue_model.ids == [3, 2, 1] and win.current_id == 2 and selected_id(win) == 2
     click_header(qtbot, win, ID)
-    assert win.queue_model.ids == [1, 2, 3]
+    assert win.queue_model.ids == [1, 2, 3] and not header.isSortIndicatorShown()
+    click_header(qtbot, win, ID)  # again: downwards
+    assert win.queue_model.ids == [3, 2, 1] and header.isSortIndicatorShown()
 
 
 def test_jumping_to_a_far_row_of_a_big_queue_opens_its_article(qtbot, make_window, tmp_path):
