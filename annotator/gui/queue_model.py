@@ -90,8 +90,9 @@ class ArticleQueueModel(QAbstractTableModel):
         self._token += 1
         flagged = self.status == FLAGGED
         status = None if flagged else self.status
-        searching = self.search.strip() and self.status != DISAGREEMENTS  # ranked, not searched
-        if self.project is not None and searching and self.searcher is not None:
+        ranking = self.status == DISAGREEMENTS  # ranked from the versions, not searched
+        searching = self.search.strip() and not ranking
+        if self.project is not None and (searching or ranking) and self.searcher is not None:
             self.searching = True
             self.searcher.request(self._token, status, self.search, flagged,
                                   (self.sort_key, self.descending))
@@ -118,7 +119,7 @@ class ArticleQueueModel(QAbstractTableModel):
         """A search's results: the first page (the rest are being counted), then all."""
         if token == self._token and self.project is not None:
             self.searching = not complete
-            self._set_rows(ListRows(ids, by_id=self._by_id()))
+            self._set_rows(ListRows(ids, by_id=self._by_id() and self.status != DISAGREEMENTS))
 
     def _set_rows(self, rows) -> None:
         self.beginResetModel()
