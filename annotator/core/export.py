@@ -180,7 +180,13 @@ def export_project(
     from .team.resolve import team_articles
 
     team, left_out = team_articles(project.store.conn, unreviewed)
-    articles = export_articles(project, statuses, suggestions, team)
+    team = list(team)  # small records; known now so that the report counts them right
+    if team and "pending" in excluded:  # decided in their versions, not pending work
+        excluded["pending"] -= len(team)
+        for r in team:
+            if r.status not in statuses:
+                excluded[r.status] = excluded.get(r.status, 0) + 1
+    articles = export_articles(project, statuses, suggestions, iter(team))
     nlp = blank(project.language)  # loaded once per process: spacy.blank costs ~0.1 s
     staging = _staging(target, "new")
     made = [d for d in (target.parent, *target.parent.parents) if not d.exists()]

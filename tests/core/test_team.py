@@ -122,6 +122,8 @@ def test_split_annotate_merge_agreement_review_export(pool, tmp_path):
     majority = tmp_path / "majority.jsonl"
     result = run("export", "--db", team, "--out", majority, "--format", "jsonl",
                  "--unreviewed", "majority")  # fmt: skip
+    # 3 exported; article 3 a tie (left out, still to review); article 4 rejected by both
+    assert "not exported (by status): 1 pending, 1 rejected" in result.stderr
     tasks = {t["text"]: t for t in map(json.loads, majority.read_text().splitlines())}
     assert set(tasks) == {TEXTS[0], TEXTS[1], TEXTS[4]}  # 3: a tie; 4: rejected by both
     assert [(s["label"]) for s in tasks[TEXTS[0]]["spans"]] == ["PERSON", "GPE"]
