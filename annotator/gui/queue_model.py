@@ -19,10 +19,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from annotator.core.project import Project
-from annotator.core.store.queue import PAGE as QUEUE_PAGE
-from annotator.core.store.queue import ListRows, QueueRows
+from annotator.core.store.queue import PAGE, ListRows, QueueRows
 
-PAGE = 256
 MAX_PAGES = 64
 COLUMNS = ("#", "Title", "Status")
 ID, TITLE, STATUS = range(3)
@@ -177,7 +175,7 @@ class ArticleQueueModel(QAbstractTableModel):
         page = row // PAGE
         rows = self._pages.get(page)
         if rows is None:
-            chunk = self._page_ids(page)
+            chunk = self.rows.page(page)  # the view's pages are the rows' pages
             fetched = self.project.queue_rows(chunk) if self.project is not None else []
             flagged = [i for i in chunk if i in self.flagged]
             notes = {a.id: a.flag_note for a in self.project.articles_by_id(flagged)
@@ -189,12 +187,6 @@ class ArticleQueueModel(QAbstractTableModel):
         else:
             self._pages.move_to_end(page)
         return rows.get(self.id_at(row))
-
-    def _page_ids(self, page: int) -> list[int]:
-        if isinstance(self.rows, QueueRows) and PAGE == QUEUE_PAGE:
-            return self.rows.page(page)
-        end = min((page + 1) * PAGE, len(self.rows))
-        return [self.rows[r] for r in range(page * PAGE, end)]
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else len(self.rows)

@@ -9,6 +9,8 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStatusBar
 
+from annotator.core.suggest.service import PATTERNS_ONLY
+
 SUGGESTER_TEXT = {
     "loading": "Suggestions: loading model…",
     "ready": "Suggestions: ready",
@@ -64,8 +66,8 @@ class WorkStatus:
         per_hour = f" · {pace:,.0f}/h" if pace is not None else ""
         self.session_label.setText(f"This session: {self.session_count}{per_hour}")
         text = SUGGESTER_TEXT.get(state, f"Suggestions: {state}")
-        if state == "ready" and message.rstrip(")").endswith("decisions only"):
-            text = "Suggestions: patterns and decisions only"  # no model chosen, or no use
+        if state == "ready" and message.endswith(PATTERNS_ONLY):  # the model has no such label
+            text = "Suggestions: patterns and decisions only"
         self.suggester_label.setText(text)
         self.suggester_label.setToolTip(message or text)
 

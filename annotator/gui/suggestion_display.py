@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QTimer
 
 from annotator.core.records import Span
+from annotator.core.suggest.service import PATTERNS_ONLY
 from annotator.core.team.review import has_versions
 
 PREFETCH = 5  # pending articles whose machine suggestions are computed ahead
@@ -37,7 +38,6 @@ NOTE_AFTER_MS = 150  # the note shows only if the final suggestions take longer 
 # median on the same machine).
 ASK_WORKER_AFTER_MS = 80
 LOADING_NOTE = "Loading suggestions…"
-PATTERNS_ONLY = "patterns and earlier decisions only"  # ends the service's message then
 WAITING_NOTE = "Accepting when the suggestions are in…"
 CHANGED = "The suggestions changed after you pressed A: nothing was accepted, press A again"
 
@@ -116,7 +116,7 @@ class SuggestionDisplay:
             return
         if state != "loading":  # loading may have given the project the model's labels
             self.reload_labels()
-        if state == "ready" and message.endswith(PATTERNS_ONLY):  # e.g. the model has no DRUG
+        if state == "ready" and message.endswith(PATTERNS_ONLY):  # the model has no DRUG label
             self.statusBar().showMessage(message, 15000)
         if self.article is not None and not self.final and self.feed.settled:
             self._set_final(self.feed.fallback(self.article.id))

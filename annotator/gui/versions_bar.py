@@ -15,23 +15,21 @@ from annotator.core.team.review import Version, differences
 MAX_SPANS = 12  # per line; the rest are counted
 
 
-def version_html(number: int, version: Version, marked: list, colours: dict[str, str]) -> str:
+def version_html(number: int, version: Version, marked: list, text: str,
+                 colours: dict[str, str]) -> str:  # fmt: skip
+    """One version's line; `marked`: its spans with True where every version has it."""
     parts = []
     for span, shared in marked[:MAX_SPANS]:
         colour = colours.get(span.label, "#999")
-        text = html.escape(version_text(span))
+        words = html.escape(text[span.start : span.end])
         style = "" if shared else "text-decoration: underline; font-weight: 600;"
         parts.append(f'<span style="color:{colour}">■</span>&nbsp;<span style="{style}">'
-                     f"{html.escape(span.label)} {text}{'' if shared else ' ≠'}</span>")
+                     f"{html.escape(span.label)} {words}{'' if shared else ' ≠'}</span>")
     if len(marked) > MAX_SPANS:
         parts.append(f"… {len(marked) - MAX_SPANS} more")
     spans = " · ".join(parts) if parts else "no spans"
     return (f"<b>Alt+{number}</b> {html.escape(version.annotator)}: "
             f"<i>{html.escape(version.status)}</i> — {spans}")
-
-
-def version_text(span) -> str:
-    return getattr(span, "text", "") or f"[{span.start}, {span.end})"
 
 
 class VersionsBar(QWidget):
@@ -63,8 +61,7 @@ class VersionsBar(QWidget):
         self.title.setText(f"{len(found)} versions ({state}): take one with Alt+1…"
                            f"{min(len(found), 9)}, edit, then accept (A)")  # fmt: skip
         for i, (version, marked) in enumerate(zip(found, differences(found), strict=True)):
-            named = [(_Named(s, text[s.start : s.end]), shared) for s, shared in marked]
-            line = QLabel(version_html(i + 1, version, named, colours), self)
+            line = QLabel(version_html(i + 1, version, marked, text, colours), self)
             line.setTextFormat(Qt.RichText)  # built from escaped text only
             line.setWordWrap(True)
             line.setObjectName("versionLine")
@@ -72,9 +69,3 @@ class VersionsBar(QWidget):
             self.lines.append(line)
         self.show()
 
-
-class _Named:
-    """A span with its text, for the line."""
-
-    def __init__(self, span, text: str):
-        self.start, self.end, self.label, self.text = span.start, span.end, span.label, text

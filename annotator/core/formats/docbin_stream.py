@@ -39,9 +39,6 @@ class StreamingDocBin:
         self.flags: list[dict] = []
         self.span_groups: list[bytes] = []
 
-    def __len__(self) -> int:
-        return len(self.lengths)
-
     def add(self, doc) -> None:
         """As DocBin.add (without user data)."""
         import numpy

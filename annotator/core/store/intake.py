@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from ..errors import LabelNameError, SpanError
 from ..records import ArticleRecord, Span
 from ..tokens import snap
+from . import versions
 from .connection import Store
 from .labels import Labels, checked_name
 from .settings import now
 from .spans import Spans
 from .suggestion_cache import SuggestionCache
+from .versions import spans_json
 
 
 @dataclass
@@ -154,11 +156,7 @@ class Intake:
             out.refused.append((index, str(exc)))
             return
         for who, status, spans in found:
-            conn.execute(
-                "INSERT OR REPLACE INTO versions(article_id, annotator, status, spans, "
-                "decided_at, source) VALUES (?, ?, ?, ?, ?, ?)",
-                [aid, who, status, json.dumps(sorted([s.start, s.end, s.label] for s in spans)),
-                 now(), r.source])  # fmt: skip
+            versions.put(conn, aid, who, status, spans_json(spans), now(), r.source)
             out.versions += 1
 
     def _existing(self, hashes: list[str]) -> dict[str, tuple[int, str]]:

@@ -61,6 +61,9 @@ class ListRows(_Rows):
     def __getitem__(self, row: int) -> int:
         return self._ids[row]
 
+    def page(self, number: int) -> list[int]:
+        return list(self._ids[number * PAGE : (number + 1) * PAGE])
+
     def row_of(self, article_id: int) -> int | None:
         if self._sorted:
             i = bisect_left(self._ids, article_id)

@@ -180,7 +180,8 @@ def suggest_pending(
     return done
 
 
-NO_MODEL_MESSAGE = "Suggestions from patterns and earlier decisions only (no model chosen)"
+PATTERNS_ONLY = "patterns and earlier decisions only"  # in the message of a model-less run
+NO_MODEL_MESSAGE = f"Suggestions from {PATTERNS_ONLY} (no model chosen)"
 
 
 class SuggestionService:
@@ -231,8 +232,7 @@ class SuggestionService:
             self.state, self.message = "no-model", suggester.model_error
         elif suggester.model_note:  # the model has none of the project's labels
             self.state = "ready"
-            self.message = f"{suggester.model_note}; suggestions from patterns and earlier " \
-                           "decisions only"  # the window shows this line
+            self.message = f"{suggester.model_note}; suggestions from {PATTERNS_ONLY}"
         elif suggester.model_info is None:  # the project chose to run without a model
             self.state, self.message = "ready", NO_MODEL_MESSAGE
         else:

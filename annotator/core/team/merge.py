@@ -21,9 +21,11 @@ from pathlib import Path
 
 from ..errors import ProjectError
 from ..project import Project
+from ..store import versions
 from ..store.connection import identify
 from ..store.schema import SCHEMA_VERSION
 from ..store.settings import now
+from ..store.versions import spans_json
 
 BATCH = 5000
 
@@ -50,10 +52,6 @@ class MergeReport:
         if self.labels_added:
             line += f"; labels added: {', '.join(self.labels_added)}"
         return line
-
-
-def version_key(status: str, spans: Sequence[Sequence]) -> tuple[str, str]:
-    return status, json.dumps(sorted([int(s), int(e), str(lab)] for s, e, lab in spans))
 
 
 def _readable(source: Path, scratch: Path) -> Path:
@@ -136,18 +134,13 @@ def _merge_one(team: Project, source: Path, path: Path, report: MergeReport) -> 
                     known[h], next_id = next_id, next_id + 1
                     report.articles_added += 1
                 aid, who = known[h], (by or default)
-                status_now, spans_now = version_key(status, spans[sid])
+                status_now, spans_now = status, spans_json(spans[sid])
                 old = conn.execute("SELECT status, spans FROM versions WHERE article_id = ? "
                                    "AND annotator = ?", [aid, who]).fetchone()  # fmt: skip
                 if old is not None and tuple(old) == (status_now, spans_now):
                     report.versions_unchanged += 1
                     continue
-                conn.execute(
-                    "INSERT OR REPLACE INTO versions(article_id, annotator, status, spans, "
-                    "decided_at, source) VALUES (?, ?, ?, ?, ?, ?)",
-                    [aid, who, status_now, spans_now, at, source.name])  # fmt: skip
-                conn.execute("UPDATE articles SET version = version + 1 WHERE id = ?",
-                             [aid])  # an open window shows the new version at once
+                versions.put(conn, aid, who, status_now, spans_now, at, source.name)
                 if old is None:
                     report.versions_added += 1
                 else:

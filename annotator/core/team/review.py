@@ -33,12 +33,10 @@ def review(project: Project, article_id: int, status: str, spans: list[Span],
     if not reviewer:
         raise ProjectError("a review needs the reviewer's name")
     with project.store.write():
-        for old in project.spans(article_id):
-            project.span_store.delete([old.id], article_id)
+        project.span_store.delete([old.id for old in project.spans(article_id)], article_id)
+        # set_status records the reviewer as `reviewed_by` (the article has versions)
         project.set_status(article_id, status, reviewer,
                            confirm=spans if status == "accepted" else ())  # fmt: skip
-        project.store.conn.execute("UPDATE articles SET reviewed_by = ? WHERE id = ?",
-                                   [reviewer, article_id])  # fmt: skip
 
 
 def take_version(project: Project, article_id: int, annotator: str, reviewer: str) -> None:
