@@ -89,16 +89,14 @@ def _versions(obj: dict, article: JsonArticle) -> list:
         if not isinstance(version, dict):
             raise RecordError(f"version {number} must be an object, got {kind(version)}")
         sessions = version.get("sessions")
-        who = annotator_of(version) or (sessions[0] if isinstance(sessions, list) and sessions
-                                        and isinstance(sessions[0], str) else "")  # fmt: skip
+        sessions = [n for n in sessions if isinstance(n, str)] if isinstance(sessions, list) else []
+        # everyone who gave this answer: its annotator, and the sessions it merges
+        names = dict.fromkeys(n for n in (annotator_of(version), *sessions) if n)
         status = _status(version.get("answer"))
-        if not who or status == "pending":
+        if not names or status == "pending":
             continue  # nobody to credit, or no decision: nothing to compare
         spans = article.spans(_spans(version.get("spans", [])), overlap=status != "accepted")
-        for name in sessions if isinstance(sessions, list) and len(sessions) > 1 else []:
-            if isinstance(name, str) and name != who:  # the same answer by several people
-                out.append((name, status, spans))
-        out.append((who, status, spans))
+        out += [(name, status, spans) for name in names]
     return out
 
 
