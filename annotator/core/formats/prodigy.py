@@ -13,6 +13,12 @@ The kind is the task's `_view_id`:
   spans): pending, its spans as suggestions; the answer and the chosen options go to
   `meta["prodigy"]` so that nothing is lost.
 - any other view id: treated like `choice` if the task has spans, else a bad record.
+
+A task of Prodigy's `review` recipe (`_view_id` "review", or any non-binary task with a
+`versions` list: review --auto-accept stores the texts all annotators agreed on as a copy
+of the first annotator's task) is a complete annotation by the reviewer, and its versions
+are the annotators': a version is credited to every session in its `sessions` (annotators
+who agreed share one version).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ COMPLETE_VIEWS = ("ner_manual", "spans_manual", "relations", "review")
 BINARY_VIEW = "ner"
 CHOICE_VIEW = "choice"
 _KEPT = ("accept", "label", "options")  # what a choice-like task keeps in meta, if present
+AUTO_REVIEW = "review --auto-accept"  # the reviewer of texts Prodigy's review accepted itself
 
 
 def record(obj: dict, article: JsonArticle) -> ArticleRecord:
@@ -41,12 +48,16 @@ def record(obj: dict, article: JsonArticle) -> ArticleRecord:
     raw = _spans(obj.get("spans", []))
     status = _status(obj.get("answer"))
     hashes = _int_or_none(obj.get("_input_hash")), _int_or_none(obj.get("_task_hash"))
-    if view is None or view in COMPLETE_VIEWS:
+    review = view != BINARY_VIEW and is_review(obj)
+    if view is None or view in COMPLETE_VIEWS or review:
         spans = article.spans(raw, overlap=status != "accepted")
         if status == "pending":
             return article.record(status, hashes, suggestions=spans)
-        who = annotator_of(obj)
-        versions = _versions(obj, article) if view == "review" else []
+        versions = _versions(obj, article) if review else []
+        # Prodigy's review --auto-accept stores the texts all annotators agreed on itself,
+        # as a copy of the first annotator's task (its _view_id and _annotator_id): the
+        # review is nobody's then.
+        who = annotator_of(obj) if view == "review" or not versions else AUTO_REVIEW
         return article.record(status, hashes, spans=spans, annotator_id=who, versions=versions)
     if view == BINARY_VIEW:
         spans = article.spans(raw, overlap=status != "accepted")
@@ -68,6 +79,18 @@ def record(obj: dict, article: JsonArticle) -> ArticleRecord:
     meta["prodigy" if "prodigy" not in meta else "prodigy_task"] = kept
     check_unicode(json.dumps(kept, ensure_ascii=False), "the task's answer or options")
     return article.record("pending", hashes, meta, suggestions=article.spans(raw))
+
+
+def is_review(obj: dict) -> bool:
+    """A task of Prodigy's review recipe: `_view_id` "review" (reviewed in the app), or a
+    `versions` list of the annotators' answers (also what review --auto-accept stores for
+    the texts all annotators agreed on: those keep the first annotator's `_view_id`, and
+    their `view_id` names the interface of the versions)."""
+    if obj.get("_view_id") == "review" or obj.get("view_id") == "review":
+        return True
+    versions = obj.get("versions")
+    return isinstance(versions, list) and any(
+        isinstance(v, dict) and ("sessions" in v or "answer" in v) for v in versions)
 
 
 def annotator_of(obj: dict) -> str:

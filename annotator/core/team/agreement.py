@@ -58,8 +58,13 @@ def span_counts(a: frozenset, b: frozenset, label: str | None = None) -> SpanCou
     return SpanCounts(len(a & b), len(a), len(b))
 
 
+ANSWER_WORD = {"accepted": "accept", "rejected": "reject"}
+
+
 def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
-    """Cohen's kappa of two raters' categories on the same items."""
+    """Cohen's kappa of two raters' categories on the same items; None where it is
+    undefined: no items, or both raters always gave one and the same value (chance
+    agreement is then certain: 0/0, see `undefined_because`)."""
     n = len(pairs)
     if not n:
         return None
@@ -67,13 +72,25 @@ def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
     first, second = Counter(x for x, _ in pairs), Counter(y for _, y in pairs)
     expected = sum(first[c] * second[c] for c in set(first) | set(second)) / (n * n)
     if expected == 1:
-        return 1.0 if observed == 1 else None
+        return None
     return (observed - expected) / (1 - expected)
+
+
+def undefined_because(values: list[str]) -> str:
+    """Why kappa or alpha is undefined on these decisions, in words for the report."""
+    distinct = set(values)
+    if not values:
+        return "no article was decided (accept or reject) by two annotators"
+    if len(distinct) == 1:
+        value = next(iter(distinct))
+        return f"every decision was {ANSWER_WORD.get(value, value)}"
+    return "too few decisions"
 
 
 def krippendorff_alpha(units: list[list[str]]) -> float | None:
     """Krippendorff's alpha, nominal: each unit the values its raters gave (units with
-    fewer than two values carry no information and are left out)."""
+    fewer than two values carry no information and are left out). None where undefined:
+    fewer than two values in all, or one and the same value throughout."""
     coincidence: Counter = Counter()
     for values in units:
         m = len(values)
@@ -89,12 +106,15 @@ def krippendorff_alpha(units: list[list[str]]) -> float | None:
         return None
     disagree = sum(w for (c, k), w in coincidence.items() if c != k)
     expected = sum(totals[c] * totals[k] for c in totals for k in totals if c != k)
-    if expected == 0:
-        return 1.0 if disagree == 0 else None
+    if expected == 0:  # a single value throughout: undefined (0/0), never "perfect"
+        return None
     return 1 - (n - 1) * disagree / expected
 
 
-def agreement(project: Project) -> dict:
+def agreement(project: Project, limit: int = 50) -> dict:
+    """Every figure, with the counts behind it. `disagreements`: the `limit` articles that
+    disagree most (`disagreeing_articles` counts them all, `disagreeing_reviewed` those a
+    reviewer has decided since)."""
     versions = read_versions(project)
     annotators = sorted({who for v in versions.values() for who in v})
     labels = project.label_names()
@@ -118,8 +138,14 @@ def agreement(project: Project) -> dict:
                       "span_f1": _r(spans.f1), "spans": _counts(spans),
                       "decisions": len(decisions),
                       "decisions_agreeing": sum(x == y for x, y in decisions),
-                      "cohen_kappa": _r(kappa)})  # fmt: skip
+                      "cohen_kappa": _r(kappa),
+                      "cohen_kappa_undefined": None if kappa is not None else
+                      undefined_because([x for pair in decisions for x in pair])})  # fmt: skip
     units = [[s for s, _ in v.values() if s in BINARY] for v in versions.values()]
+    alpha = krippendorff_alpha(units)
+    rated = [u for u in units if len(u) >= 2]
+    ranked = disagreements(versions, limit=None)
+    reviewed = reviewed_ids(project)
     return {
         "annotators": annotators,
         "overlap_articles": len(versions),
@@ -127,17 +153,27 @@ def agreement(project: Project) -> dict:
         "spans": _counts(total),
         "span_f1_per_label": {lab: {"f1": _r(c.f1), **_counts(c)}
                               for lab, c in per_label.items() if c.first + c.second},
-        "krippendorff_alpha": _r(krippendorff_alpha(units)),
-        "decisions_rated": sum(1 for u in units if len(u) >= 2),
+        "krippendorff_alpha": _r(alpha),
+        "krippendorff_alpha_undefined": None if alpha is not None else
+        undefined_because([x for u in rated for x in u]),
+        "decisions_rated": len(rated),
         "pairs": pairs,
-        "disagreements": disagreements(versions),
+        "disagreeing_articles": len(ranked),
+        "disagreeing_reviewed": sum(1 for d in ranked if d["article_id"] in reviewed),
+        "disagreements": ranked[:limit],
     }
 
 
+def reviewed_ids(project: Project) -> set[int]:
+    """The articles a reviewer has decided (a team file's)."""
+    return {r[0] for r in project.store.conn.execute(
+        "SELECT id FROM articles WHERE reviewed_by IS NOT NULL")}  # fmt: skip
+
+
 def disagreements(versions: dict[int, dict[str, tuple[str, frozenset]]],
-                  limit: int = 50) -> list[dict]:  # fmt: skip
-    """The articles whose versions differ most first: 1 − the mean pairwise span F1
-    (a different decision counts as no agreement)."""
+                  limit: int | None = 50) -> list[dict]:  # fmt: skip
+    """The articles whose versions differ, the most first: 1 − the mean pairwise span F1
+    (a different decision counts as no agreement). `limit` None: all of them."""
     scored = []
     for aid, v in versions.items():
         scores = []
@@ -152,7 +188,33 @@ def disagreements(versions: dict[int, dict[str, tuple[str, frozenset]]],
             scored.append({"article_id": aid, "disagreement": round(worst, 4),
                            "annotators": sorted(v)})  # fmt: skip
     scored.sort(key=lambda d: (-d["disagreement"], d["article_id"]))
-    return scored[:limit]
+    return scored if limit is None else scored[:limit]
+
+
+def disagreement_rows(project: Project) -> list[dict]:
+    """Every article whose versions differ, for the window (the Agreement dialog's table
+    and the queue's Disagreements filter list the same ones): the most disagreement first,
+    each with the start of its text, its annotators' decisions and its reviewer (None
+    while not reviewed)."""
+    versions = read_versions(project)
+    ranked = disagreements(versions, limit=None)
+    info: dict[int, tuple] = {}
+    ids = [d["article_id"] for d in ranked]
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for aid, title, start, reviewer in project.store.conn.execute(
+            f"SELECT id, title, substr(text, 1, 200), reviewed_by FROM articles "
+            f"WHERE id IN ({marks})", chunk):  # fmt: skip
+            info[aid] = (title, start, reviewer)
+    rows = []
+    for d in ranked:
+        title, start, reviewer = info.get(d["article_id"], ("", "", None))
+        decided = versions[d["article_id"]]
+        rows.append({**d, "title": title or "", "text": " ".join((start or "").split()),
+                     "reviewed_by": reviewer,
+                     "decisions": {who: st for who, (st, _) in sorted(decided.items())}})
+    return rows
 
 
 def _r(x: float | None) -> float | None:
@@ -167,8 +229,10 @@ def report_lines(result: dict) -> list[str]:
     """The figures of `agreement()` as lines of text (the CLI prints them, the window's
     dialog shows them)."""
 
-    def f(x: float | None) -> str:
-        return "n/a" if x is None else f"{x:.3f}"
+    def f(x: float | None, undefined: str | None = None) -> str:
+        if x is None:
+            return f"n/a: {undefined}" if undefined else "n/a"
+        return f"{x:.3f}"
 
     s = result["spans"]
     lines = [f"{result['overlap_articles']:,} articles decided by more than one of "
@@ -178,11 +242,17 @@ def report_lines(result: dict) -> list[str]:
     for label, c in result["span_f1_per_label"].items():
         lines.append(f"  {label:<20} {f(c['f1'])} ({c['same']} same of {c['first']} + "
                      f"{c['second']})")  # fmt: skip
-    lines.append(f"Krippendorff's alpha (accept/reject): {f(result['krippendorff_alpha'])} "
-                 f"on {result['decisions_rated']} articles")  # fmt: skip
+    alpha = f(result["krippendorff_alpha"], result.get("krippendorff_alpha_undefined"))
+    lines.append(f"Krippendorff's alpha (accept/reject): {alpha} "
+                 f"on {result['decisions_rated']:,} articles")  # fmt: skip
     for pair in result["pairs"]:
         a, b = pair["annotators"]
-        lines.append(f"  {a} / {b}: {pair['articles']} articles, span F1 {f(pair['span_f1'])}, "
-                     f"Cohen's kappa {f(pair['cohen_kappa'])} ({pair['decisions_agreeing']} of "
-                     f"{pair['decisions']} decisions agree)")  # fmt: skip
+        kappa = f(pair["cohen_kappa"], pair.get("cohen_kappa_undefined"))
+        lines.append(f"  {a} / {b}: {pair['articles']:,} articles, span F1 "
+                     f"{f(pair['span_f1'])}, Cohen's kappa {kappa} "
+                     f"({pair['decisions_agreeing']:,} of {pair['decisions']:,} decisions "
+                     "agree)")  # fmt: skip
+    n, done = result.get("disagreeing_articles", 0), result.get("disagreeing_reviewed", 0)
+    if n:
+        lines.append(f"{n:,} articles disagree ({done:,} reviewed, {n - done:,} to review)")
     return lines

@@ -60,11 +60,10 @@ def differences(found: list[Version]) -> list[list[tuple[Span, bool]]]:
 
 
 def disagreement_order(project: Project) -> list[int]:
-    """Unreviewed articles whose versions differ, the most disagreement first."""
-    from .agreement import disagreements, read_versions
+    """Every article whose versions differ (the ones the Agreement dialog lists): those
+    still to review first, then the reviewed ones; the most disagreement first in each."""
+    from .agreement import disagreements, read_versions, reviewed_ids
 
-    found = read_versions(project)
-    reviewed = {r[0] for r in project.store.conn.execute(
-        "SELECT id FROM articles WHERE reviewed_by IS NOT NULL")}  # fmt: skip
-    pending = {aid: v for aid, v in found.items() if aid not in reviewed}
-    return [d["article_id"] for d in disagreements(pending, limit=len(pending) or 1)]
+    ranked = [d["article_id"] for d in disagreements(read_versions(project), limit=None)]
+    reviewed = reviewed_ids(project)
+    return [a for a in ranked if a not in reviewed] + [a for a in ranked if a in reviewed]
