@@ -82,13 +82,15 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def open_project(db: Path | None, must_exist: bool = False):
+def open_project(db: Path | None, must_exist: bool = False, warn: bool = True):
+    """The project; its `warning` (read-only here, no WAL) is printed unless `warn` is
+    False (the caller says it itself)."""
     from annotator.core.paths import default_project
     from annotator.core.project import Project
 
     path = project_path(db) or default_project()
     project = Project(path, create=not must_exist)
-    if project.warning:
+    if project.warning and warn:
         typer.echo(f"annotator: warning: {project.warning}", err=True)
     return project
 
@@ -452,10 +454,18 @@ def suggest_cmd(
     labels: LabelsOpt = None,
 ) -> None:
     """Compute and cache suggestions for every pending article."""
-    from annotator.core.suggest.service import configure_suggester, suggest_pending
+    from annotator.core.suggest.service import (
+        configure_suggester,
+        read_only_refusal,
+        suggest_pending,
+    )
 
     names = label_list(labels)
-    with open_project(db, must_exist=True) as project:
+    with open_project(db, must_exist=True, warn=False) as project:
+        if project.read_only:  # computing what cannot be stored is pointless: one line
+            fail(read_only_refusal(project))
+        if project.warning:
+            typer.echo(f"annotator: warning: {project.warning}", err=True)
         set_labels(project, names)
         suggester = configure_suggester(
             project, model=model, patterns=patterns, label_map=map_, order=order
@@ -651,7 +661,8 @@ class _progress:
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions that are the user's to fix: printed as one line, never a traceback."""
+    """Exceptions that are the user's to fix: printed as one line (`_plain`), never a
+    traceback."""
     import sqlite3
 
     from annotator.core.export import ExportError
@@ -672,9 +683,22 @@ def main() -> None:
     except Exception as exc:
         if not isinstance(exc, _user_errors()):
             raise
-        message = str(exc).strip() or type(exc).__name__
-        typer.echo(f"annotator: error: {message}", err=True)
+        typer.echo(f"annotator: error: {_plain(exc)}", err=True)
         sys.exit(1)
+
+
+def _plain(exc: BaseException) -> str:
+    """A user's error as one line: an OSError in plain words (never "[Errno 28]"),
+    SQLite's own text translated."""
+    import sqlite3
+
+    from annotator.core.os_errors import describe
+
+    if isinstance(exc, sqlite3.Error):
+        from annotator.core.store.connection import translate
+
+        return str(translate(exc, Path("the project file")))
+    return describe(exc)
 
 
 from annotator import team_cli  # noqa: E402, F401 (registers split, merge and agreement)

@@ -50,6 +50,9 @@ class Project:
         self.store = Store(path, create=create)
         self.path = self.store.path
         self.wal, self.warning = self.store.wal, self.store.warning
+        # True when this process may not write the file: reading works, every write raises
+        # StorageError with one sentence; `warning` says so in one line.
+        self.read_only = self.store.read_only
         self.settings = Settings(self.store)
         self.events_log = Events(self.store)
         self.label_store = Labels(self.store, self.settings, self.events_log)

@@ -8,6 +8,13 @@
 - `SuggestionService` is what the window uses: cheap to create, `load()` off the UI thread,
   `cached()` fast for drawing, `compute()` for a miss, `prefetch()` for the next articles.
 
+Reading never depends on writing: the service's own writes (remembering the fingerprint,
+caching what it computed, a new project's labels) are best-effort. When the project file
+cannot take them (read-only, disk full, locked too long) the suggestions are still
+computed and returned, kept in memory instead, and `unsaved` says in one line that they
+are not saved. `suggest_pending`, whose whole point is storing, refuses a read-only
+project instead.
+
 What an article shows is: machine suggestions (cached per fingerprint, with the model's and
 the patterns' own labels) + suggestions that came with an import + the project's own
 decisions, with the project's current label map and labels applied, merged (`finalize`),
@@ -21,11 +28,13 @@ suggestions.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from ..project import Project, ProjectError
+from ..project import Project, ProjectError, StorageError
 from ..records import Span, check_label_name
+from ..store.connection import read_only_sentence
 
 # The order new projects get the model's labels in: the most used first (keys 1-9, 0).
 PREFERRED_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "DATE",
@@ -37,6 +46,19 @@ MERGE_SOURCES = ("decision", "pattern", "model")
 # occur in accepted articles (project setting "propagation_precision"; null: none at all).
 PROPAGATION_PRECISION = 0.5
 CHUNK = 256  # articles cached per transaction
+MEMORY = 5000  # articles whose machine suggestions are kept in memory while none can be saved
+
+
+def read_only_refusal(project: Project) -> str:
+    """Why `annotator suggest` does nothing on a read-only project (one line)."""
+    return (f"{project.path.name} is read-only here: suggestions would be computed but could "
+            "not be saved, so nothing was done (the window and export compute them as "
+            "needed; to cache them, copy the file somewhere you can write to)")  # fmt: skip
+
+
+def not_saved_note(why: StorageError | str) -> str:
+    """The one line `SuggestionService.unsaved` holds when a write failed."""
+    return f"Suggestions are shown but not saved ({why})"
 
 
 def parse_label_map(items: Iterable[str] | None) -> dict[str, str]:
@@ -75,48 +97,74 @@ def configure_suggester(
     patterns: str | Path | None = None,
     label_map: Iterable[str] | dict[str, str] | None = None,
     order: str | Sequence[str] | None = None,
+    unsaved: list[str] | None = None,
 ):
     """A Suggester for the project; arguments given here become the project's settings.
-    `label_map` is merged into the project's map (see `merge_label_map`)."""
+    `label_map` is merged into the project's map (see `merge_label_map`).
+
+    `unsaved`: saving is best-effort. A StorageError while saving a setting (or a new
+    project's labels) is appended to this list as one line and the value is used all the
+    same, for this suggester only; without the list it is raised."""
     from . import PatternsError, Suggester
 
+    given: dict = {}
+
+    def keep(key: str, value) -> None:
+        given[key] = value
+        try:
+            project.set_setting(key, value)
+        except StorageError as exc:
+            if unsaved is None:
+                raise
+            unsaved.append(str(exc))
+
+    def setting(key: str, default=None):
+        return given[key] if key in given else project.get_setting(key, default)
+
     if model is not None:
-        project.set_setting("model", model)
+        keep("model", model)
     if patterns is not None:
         path = Path(patterns)
         if not path.is_file():
             raise ProjectError(f"{path}: no such patterns file")
-        project.set_setting("patterns", str(path.resolve()))
+        keep("patterns", str(path.resolve()))
     if label_map is not None:
         changes = label_map if isinstance(label_map, dict) else parse_label_map(label_map)
         if changes:
             stored = project.get_setting("label_map", {}) or {}
-            project.set_setting("label_map", merge_label_map(stored, changes))
+            keep("label_map", merge_label_map(stored, changes))
     if order is not None:
         names = [o.strip() for o in order.split(",")] if isinstance(order, str) else list(order)
         if sorted(names) != sorted(MERGE_SOURCES):
             raise ProjectError(
                 f"--order {','.join(names)}: name each of {', '.join(MERGE_SOURCES)} once"
             )
-        project.set_setting("merge_order", names)
-    settings_patterns = project.get_setting("patterns")
+        keep("merge_order", names)
+    settings_patterns = setting("patterns")
     if settings_patterns and not Path(settings_patterns).is_file():
         raise ProjectError(f"{settings_patterns}: the project's patterns file is missing")
     kwargs = dict(
-        model=project.get_setting("model", "auto"),
+        model=setting("model", "auto"),
         patterns_path=settings_patterns,
-        label_map=project.get_setting("label_map", {}) or {},
-        order=project.get_setting("merge_order", list(MERGE_SOURCES)),
+        label_map=setting("label_map", {}) or {},
+        order=setting("merge_order", list(MERGE_SOURCES)),
         lang=project.language,
     )
     try:
         suggester = Suggester(**kwargs)
-        if not project.label_names():  # a new project takes the preselected labels only
+        labels = project.label_names()
+        if not labels:  # a new project takes the preselected labels only
             offered = seed_choices(suggester)
             chosen = [c.name for c in offered if c.chosen]
-            project.ensure_labels(chosen)  # one call: one transaction, all or nothing
+            try:
+                project.ensure_labels(chosen)  # one call: one transaction, all or nothing
+            except StorageError as exc:
+                if unsaved is None:
+                    raise
+                unsaved.append(str(exc))
             suggester.seeded = (chosen, [c.name for c in offered if not c.chosen])
-        suggester.label_set = frozenset(project.label_names())
+            labels = project.label_names() or chosen  # not saved: used all the same
+        suggester.label_set = frozenset(labels)
         note = suggester.unused_model(suggester.label_set)
         if note is not None:  # not loaded at all: seconds and memory saved, no stray spans
             suggester.drop_model(note)
@@ -147,7 +195,10 @@ def suggest_pending(
     Memory stays bounded at any size: the ids are a compact array, texts are read CHUNK at
     a time and results written CHUNK at a time, each chunk in its own transaction. So a
     stopped run (Ctrl+C, a crash) keeps what it finished, and the next run computes only
-    the rest: every article once."""
+    the rest: every article once. A read-only project is refused (StorageError): nothing
+    computed could be kept."""
+    if project.read_only:
+        raise StorageError(read_only_refusal(project))
     suggester.load()
     fingerprint = suggester.fingerprint
     ids = project.uncached_article_ids(fingerprint)
@@ -193,11 +244,18 @@ class SuggestionService:
     "none" or ""), "no-model" (the model named or the default one is not there: `message`
     names it and says how to add one; patterns and decisions still work) or "error" (the
     project's suggestion settings cannot be used, e.g. its patterns file is missing:
-    nothing is computed, imported suggestions are still shown)."""
+    nothing is computed, imported suggestions are still shown).
+
+    `unsaved`: None while what the service writes is saved; else one line saying the
+    suggestions are shown but not saved, and why (read-only, disk full, locked). It leads
+    `message` then, whatever the state. Suggestions that could not be cached are kept in
+    memory (the last `MEMORY` articles), so they are not computed again."""
 
     def __init__(self, model=None, patterns=None, label_map=None, fingerprint=None):
         self.state = "loading"
         self.message = "Loading the suggestion model…"
+        self.unsaved: str | None = None
+        self._memory: OrderedDict[int, list[Span]] = OrderedDict()  # id -> machine spans
         self.suggester = None
         self.fingerprint: str | None = fingerprint  # the last one used, until load() says
         self._decisions = None  # DecisionIndex of accepted mentions (see refresh_decisions)
@@ -210,13 +268,48 @@ class SuggestionService:
     def from_project(cls, project: Project) -> SuggestionService:
         return cls(fingerprint=project.get_setting("last_fingerprint"))
 
+    @property
+    def message(self) -> str:
+        """The state in words; led by `unsaved` when nothing is being saved."""
+        if self.unsaved and self._message:
+            return f"{self.unsaved}. {self._message}"
+        return self.unsaved or self._message
+
+    @message.setter
+    def message(self, text: str) -> None:
+        self._message = text
+
+    def _saved(self, write: Callable[[], object]) -> bool:
+        """Run one of the service's own writes, best-effort: False (and `unsaved` set)
+        when the project file could not take it."""
+        try:
+            write()
+        except StorageError as exc:
+            self.unsaved = not_saved_note(exc)
+            return False
+        self.unsaved = None
+        return True
+
+    def _keep(self, project: Project, items: list[tuple[int, str, list[Span]]]) -> None:
+        """Cache machine suggestions; in memory when the project file cannot take them."""
+        if self._saved(lambda: project.cache_suggestions(items)):
+            for aid, _, _ in items:
+                self._memory.pop(aid, None)
+            return
+        for aid, _, spans in items:
+            self._memory[aid] = spans
+            self._memory.move_to_end(aid)
+        while len(self._memory) > MEMORY:
+            self._memory.popitem(last=False)
+
     def load(self, project: Project, should_stop=None) -> None:
         """Build the suggester and load its model (slow: seconds). Never raises for a
         missing model: `state` becomes "no-model" and `message` says how to add one.
         `should_stop()` true once the model is loaded: a load nobody waits for any more
         (the window moved on) writes nothing to the project; `state` becomes "stopped"."""
+        unsaved: list[str] = []
         try:
-            suggester = configure_suggester(project, *self._overrides)
+            suggester = configure_suggester(project, *self._overrides, unsaved=unsaved)
             suggester.load()
         except ProjectError as exc:
             self.state, self.message = "error", str(exc)
@@ -225,8 +318,15 @@ class SuggestionService:
             self.state, self.message = "stopped", "Stopped before it was used"
             return
         self.suggester = suggester
+        if suggester.fingerprint != self.fingerprint:
+            self._memory.clear()
         self.fingerprint = suggester.fingerprint
-        project.set_setting("last_fingerprint", self.fingerprint)
+        if project.get_setting("last_fingerprint") != self.fingerprint:
+            self._saved(lambda: project.set_setting("last_fingerprint", self.fingerprint))
+        if unsaved:
+            self.unsaved = not_saved_note(unsaved[0])
+        elif project.read_only:  # nothing this service computes can be kept
+            self.unsaved = not_saved_note(read_only_sentence(project.path))
         self.refresh_decisions(project)
         if suggester.model_error:
             self.state, self.message = "no-model", suggester.model_error
@@ -286,7 +386,9 @@ class SuggestionService:
             dismissed=project.dismissed(art.id),
             order=tuple(order),
             label_map=project.get_setting("label_map", {}) or {},
-            label_set=set(project.label_names()),
+            label_set=set(project.label_names()) or set(
+                (self.suggester.label_set or ()) if self.suggester is not None else ()
+            ),  # a new project's labels, when they could not be saved
             min_precision=project.get_setting("propagation_precision", PROPAGATION_PRECISION),
         )
 
@@ -304,6 +406,8 @@ class SuggestionService:
             project.cached_suggestions(article_id, self.fingerprint) if self.fingerprint else None
         )
         if machine is None:
+            machine = self._memory.get(article_id)
+        if machine is None:
             if self._computable():
                 return None
             machine = []  # nothing can be computed: imported suggestions only
@@ -313,7 +417,8 @@ class SuggestionService:
         """True when nothing would have to be computed for this article (cheap)."""
         if self.fingerprint is None or not self._computable():
             return True
-        if project.has_cached_suggestions(article_id, self.fingerprint):
+        if article_id in self._memory or project.has_cached_suggestions(article_id,
+                                                                        self.fingerprint):
             return True
         return project.article(article_id).status == "accepted"
 
@@ -333,7 +438,7 @@ class SuggestionService:
             if self.suggester is None:  # not loaded yet
                 return self._finish(project, art, [])
             machine = next(self.suggester.suggest_docs([art.text], merged=False))
-            project.cache_suggestions([(article_id, self.fingerprint, machine)])
+            self._keep(project, [(article_id, self.fingerprint, machine)])
             return self._finish(project, art, machine)
 
     def prefetch(self, project: Project, article_ids: Sequence[int]) -> None:
@@ -343,12 +448,11 @@ class SuggestionService:
         with self._lock:
             todo = [
                 a for a in project.articles_by_id(article_ids)
-                if a.status != "accepted"
+                if a.status != "accepted" and a.id not in self._memory
                 and not project.has_cached_suggestions(a.id, self.fingerprint)
             ]  # fmt: skip
             if not todo:
                 return
             spans = self.suggester.suggest_docs([a.text for a in todo], merged=False)
-            project.cache_suggestions(
-                [(a.id, self.fingerprint, s) for a, s in zip(todo, spans, strict=True)]
-            )
+            self._keep(project,
+                       [(a.id, self.fingerprint, s) for a, s in zip(todo, spans, strict=True)])
