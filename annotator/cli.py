@@ -291,35 +291,26 @@ def export_cmd(
             statuses=statuses, suggestions=suggestions,
             unreviewed=unreviewed.value if unreviewed else None,
         )  # fmt: skip
-    for split, c in report.counts.items():
-        partial = report.partial.get(split, 0)
-        typer.echo(f"{split}: {c['articles']} articles, {c['spans']} spans"
-                   + (f" ({partial} articles partly annotated)" if partial else ""))  # fmt: skip
-        for label, n in report.labels.get(split, {}).items():
-            typer.echo(f"  {label:<20} {n}")
-    left = ", ".join(f"{n} {st}" for st, n in report.excluded.items() if n)
-    if left:
-        typer.echo(f"annotator: not exported (by status): {left}", err=True)
-    if report.duplicates_skipped:
-        typer.echo(f"annotator: skipped {report.duplicates_skipped} duplicate articles", err=True)
-    for m in report.misaligned[:PROBLEM_LINES]:
-        typer.echo(
-            f"annotator: problem: article {m.article_id} [{m.start}, {m.end}) {m.label} "
-            f"{m.text!r}: {m.kind} ({m.hint})",
-            err=True,
-        )
-    if len(report.misaligned) > PROBLEM_LINES:
-        typer.echo(f"annotator: … and {len(report.misaligned) - PROBLEM_LINES} more problem "
+    from annotator.core.export import export_target
+    from annotator.core.export_report import describe
+
+    said = describe(report, format, export_target(out, format))
+    for line in said.counts:
+        typer.echo(line)
+    for note in said.notes:
+        typer.echo(f"annotator: {note}", err=True)
+    for line in said.problems[:PROBLEM_LINES]:
+        typer.echo(f"annotator: problem: {line}", err=True)
+    if len(said.problems) > PROBLEM_LINES:
+        typer.echo(f"annotator: … and {len(said.problems) - PROBLEM_LINES} more problem "
                    "spans" + (" (all in manifest.json)" if format != "jsonl" else ""),
                    err=True)  # fmt: skip
-    for warning in report.warnings:
+    for warning in said.warnings:
         typer.echo(f"annotator: warning: {warning}", err=True)
-    for path in report.files:
+    for path in said.files:
         typer.echo(f"wrote {path}", err=True)
-    if format == "spacy":
-        from annotator.core.export import export_target, train_command
-
-        typer.echo(f"train with: {train_command(export_target(out, format))}", err=True)
+    if said.train:
+        typer.echo(f"train with: {said.train}", err=True)
 
 
 @app.command("stats")

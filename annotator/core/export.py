@@ -56,6 +56,7 @@ from .formats.prodigy_tasks import export_jsonl
 from .project import Project
 from .records import STATUSES
 from .tokens import blank
+from .wording import plural
 
 __all__ = [
     "EXPORTS_SETTING",
@@ -144,11 +145,36 @@ def export_articles(
 
 def export_target(out: Path | str, format: str) -> Path:
     """The real path an export to ``out`` writes: the folder (spacy) or the file (jsonl; a
-    folder, or a new name without suffix, gets ``annotations.jsonl`` inside)."""
-    out = Path(os.path.realpath(Path(out).expanduser()))
+    folder, or a new name without suffix, gets ``annotations.jsonl`` inside). Refuses
+    (UnsafeTargetError, nothing written) a path through a symbolic link to nothing, and a
+    folder format's target that is the current folder or holds it: the export replaces its
+    folder whole, which would pull the folder out from under whoever is in it."""
+    given = Path(out).expanduser()
+    _refuse_dangling_links(given)
+    out = Path(os.path.realpath(given))
     if format == "jsonl" and (out.is_dir() or not (out.suffix or out.exists())):
         out = out / JSONL_DEFAULT_NAME
+    elif format != "jsonl":
+        try:
+            here = Path(os.path.realpath(os.getcwd()))
+        except OSError:  # the current folder was deleted: nothing to pull away
+            here = None
+        if here is not None and here.is_relative_to(out):
+            which = "is the folder you are in" if here == out else "holds the folder you are in"
+            raise UnsafeTargetError(
+                f"{out} {which}: an export replaces its folder whole; name a folder for the "
+                f"export instead (e.g. --out {out / 'corpus'})")
     return out
+
+
+def _refuse_dangling_links(path: Path) -> None:
+    """A path through a symbolic link whose target does not exist would write wherever the
+    link points: refused, naming the link."""
+    for part in (path, *path.parents):
+        if os.path.islink(part) and not os.path.exists(part):
+            raise UnsafeTargetError(
+                f"{part} is a symbolic link to {os.readlink(part)}, which does not exist; "
+                "remove the link or choose another --out")
 
 
 def export_project(
@@ -219,8 +245,9 @@ def export_project(
             final = target.parent
         few_examples_warning(report)
         if left_out:
+            have = "article has" if len(left_out) == 1 else "articles have"
             report.warnings.append(
-                f"{len(left_out):,} articles have several annotators' versions and none is "
+                f"{len(left_out):,} {have} several annotators' versions and none is "
                 "reviewed: left out (review them, or choose with --unreviewed first|majority)")
         if report.total_articles == 0:
             report.files = []
@@ -257,8 +284,8 @@ def few_examples_warning(report: ExportReport) -> None:
     few = [f"{lab} ({seen.get(lab, 0)})" for lab in names if seen.get(lab, 0) < FEW_EXAMPLES]
     if few and report.total_articles:
         where = "in train" if split == "train" else "in the export"
-        report.warnings.append(f"{len(few)} label(s) with fewer than {FEW_EXAMPLES} examples "
-                               f"{where}, too few to learn: {', '.join(few)}")  # fmt: skip
+        report.warnings.append(f"{plural(len(few), 'label')} with fewer than {FEW_EXAMPLES} "
+                               f"examples {where}, too few to learn: {', '.join(few)}")
 
 
 def write_train_config(folder: Path, target: Path, lang: str) -> str:

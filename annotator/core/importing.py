@@ -17,6 +17,7 @@ from pathlib import Path
 from .formats import BadRecord, iter_paths, read_file, total_bytes
 from .project import Project
 from .records import ArticleRecord
+from .wording import plural
 
 BATCH = 2000
 
@@ -37,20 +38,21 @@ class ImportReport:
     warnings: list[BadRecord] = field(default_factory=list)  # stored, but worth knowing
 
     def summary(self) -> str:
-        parts = [f"imported {self.imported} articles from {self.files} files"]
+        parts = [f"imported {plural(self.imported, 'article')} from "
+                 f"{plural(self.files, 'file')}"]
         if self.merged:
-            parts.append(f"added {self.merged} binary answers to articles of the same text")
+            parts.append(f"added {plural(self.merged, 'binary answer')} to articles of the "
+                         "same text")
         if self.versions:
-            parts.append(f"kept {self.versions} annotators' versions (review them, or export "
+            parts.append(f"kept {self.versions:,} annotators' versions (review them, or export "
                          "with --unreviewed)")
         if self.duplicates:
-            parts.append(f"skipped {self.duplicates} duplicates")
+            parts.append(f"skipped {plural(self.duplicates, 'duplicate')}")
         if self.warnings:
-            parts.append(f"{len(self.warnings)} warnings")
+            parts.append(plural(len(self.warnings), "warning"))
         if self.bad:
-            parts.append(
-                f"{len(self.bad)} bad records {'refused' if not self.stored else 'skipped'}"
-            )
+            parts.append(f"{plural(len(self.bad), 'bad record')} "
+                         f"{'refused' if not self.stored else 'skipped'}")
         return ", ".join(parts)
 
 

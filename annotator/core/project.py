@@ -172,7 +172,7 @@ class Project:
     def ensure_search_index(self, chunk: int = 5000) -> int:
         return self.articles.ensure_search_index(chunk)
 
-    def queue_rows(self, ids: Sequence[int]) -> list[tuple[int, str, str, str]]:
+    def queue_rows(self, ids: Sequence[int]) -> list[tuple[int, str, str, str, str | None]]:
         return self.articles.queue_rows(ids)
 
     def next_article_id(self, after: int | None = None, status: str = "pending") -> int | None:

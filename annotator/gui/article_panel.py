@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from annotator.core.project import Article
 
 from .article_view import ArticleView
+from .elided import ElidedLabel
 from .label_bar import LabelBar
 from .theme import Theme
 from .versions_bar import VersionsBar
@@ -29,6 +30,10 @@ def _plain_label(parent, name: str, scale: float = 1.0, bold: bool = False) -> Q
     label = QLabel(parent)
     label.setObjectName(name)
     label.setTextFormat(Qt.PlainText)  # article content is never rich text
+    return _scaled(label, scale, bold)
+
+
+def _scaled(label: QLabel, scale: float = 1.0, bold: bool = False) -> QLabel:
     if scale != 1.0 or bold:
         f = QFont(label.font())
         f.setPointSizeF(f.pointSizeF() * scale)
@@ -47,9 +52,9 @@ class ArticlePanel(QStackedWidget):
         head = QWidget(page)
         head.setObjectName("articleHeader")
         head.setAttribute(Qt.WA_StyledBackground, True)
-        self.title_label = _plain_label(head, "articleTitle", 1.45, bold=True)
-        self.title_label.setWordWrap(True)
-        self.title_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        # one line, elided, the whole title on hover: a text without a title takes its
+        # first line, which can be a whole paragraph
+        self.title_label = _scaled(ElidedLabel(head, "articleTitle"), 1.45, bold=True)
         self.status_pill = _plain_label(head, "statusPill")
         self.meta_label = _plain_label(head, "articleMeta")
         self.meta_label.setWordWrap(True)

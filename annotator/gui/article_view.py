@@ -29,7 +29,7 @@ from itertools import accumulate
 from operator import attrgetter
 from typing import NamedTuple
 
-from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -109,6 +109,7 @@ _TAG_GAP_L = 4.0  # between a span's last character and its tag
 _TAG_GAP_R = 2.0  # after the tag
 DEFAULT_POINT_SIZE = 13.5  # the article's text size; Ctrl+= / Ctrl+- / Ctrl+0 zoom it
 MIN_POINT_SIZE, MAX_POINT_SIZE = 8.0, 36.0
+_LOOKBACK = 10_000  # marks starting this far before a block can still reach into it
 
 
 def _last_cluster_start(text: str, start: int, end: int) -> int:
@@ -215,6 +216,15 @@ class ArticleView(QPlainTextEdit):
         self._last_range: tuple[int, int] | None = None
         self._focused: ShownSpan | None = None  # the span keys act on, drawn with a ring
         self._setting_text = False
+        # Search hits (Qt positions, sorted): a marker under the text (see set_marks).
+        self._mark_qs: list[int] = []
+        self._mark_qe: list[int] = []
+        # Spans just changed by newly arrived suggestions: drawn with a fading glow
+        # ("ghost" for a span that went), so the eye catches what moved (see flash).
+        self._flash: list[tuple[int, int, bool]] = []  # (qt start, qt end, gone)
+        self._flash_left = 0.0  # 1 -> 0 as the glow fades
+        self._flash_timer = QTimer(self, interval=40)
+        self._flash_timer.timeout.connect(self._fade)
 
         self.setReadOnly(True)
         self.setTextInteractionFlags(
@@ -254,6 +264,9 @@ class ArticleView(QPlainTextEdit):
         self._tag_pixmaps.clear()
         self._qt_cache = {}
         self._index(spans)
+        self._mark_qs, self._mark_qe = [], []
+        self._flash, self._flash_left = [], 0.0
+        self._flash_timer.stop()
         # One edit block inside: the highlighter formats every block once, from the new index.
         self._setting_text = True
         try:
@@ -297,6 +310,63 @@ class ArticleView(QPlainTextEdit):
         self._dark = bool(dark)
         self._apply_palette()
         self._restyle()
+
+    # ---- search hits and changed spans ---------------------------------------------
+
+    def set_marks(self, ranges: Iterable[tuple[int, int]]) -> None:
+        """Mark [start, end) ranges (code points), e.g. a search's hits; [] clears."""
+        n = len(self._text)
+        to_qt = self._map.to_qt
+        kept = sorted((to_qt(a), to_qt(b)) for a, b in ranges if 0 <= a < b <= n)
+        self._mark_qs = [a for a, _ in kept]
+        self._mark_qe = [b for _, b in kept]
+        self.viewport().update()
+
+    def marks(self) -> list[tuple[int, int]]:
+        """The marked ranges, in code points."""
+        to_py = self._map.to_py
+        return [(to_py(a), to_py(b)) for a, b in zip(self._mark_qs, self._mark_qe, strict=True)]
+
+    def reveal(self, offset: int) -> None:
+        """Scroll so that `offset` is on screen (a few lines from the top when it was not),
+        without moving the cursor."""
+        c = QTextCursor(self.document())
+        c.setPosition(self._map.to_qt(min(max(offset, 0), len(self._text))))
+        rect = self.cursorRect(c)
+        if 0 <= rect.top() and rect.bottom() <= self.viewport().height():
+            return
+        block = c.block()
+        line = block.layout().lineForTextPosition(c.position() - block.position())
+        first = block.firstLineNumber() + (line.lineNumber() if line.isValid() else 0)
+        self.verticalScrollBar().setValue(max(0, first - 3))
+
+    FLASH_MS = 1400  # how long a changed span glows
+
+    def flash(self, added: Iterable[ShownSpan], gone: Iterable[ShownSpan] = ()) -> None:
+        """Make spans that just changed on screen catch the eye: a glow around `added`,
+        a fading dashed outline where `gone` were, for FLASH_MS."""
+        n = len(self._text)
+        marks = [(s, False) for s in added] + [(s, True) for s in gone]
+        self._flash = [(*self._qt_positions(s)[:2], was) for s, was in marks
+                       if 0 <= s.start < s.end <= n]  # fmt: skip
+        if not self._flash:
+            return
+        self._flash_left = 1.0
+        self._flash_timer.start()
+        self.viewport().update()
+
+    def flashing(self) -> list[tuple[int, int, bool]]:
+        """(start, end, gone) of the spans glowing now, in code points."""
+        to_py = self._map.to_py
+        return [(to_py(a), to_py(b), gone) for a, b, gone in self._flash] \
+            if self._flash_left > 0 else []
+
+    def _fade(self) -> None:
+        self._flash_left -= self._flash_timer.interval() / self.FLASH_MS
+        if self._flash_left <= 0:
+            self._flash_left, self._flash = 0.0, []
+            self._flash_timer.stop()
+        self.viewport().update()
 
     # ---- cursor and selection, in code points ------------------------------------------
 
@@ -607,11 +677,79 @@ class ArticleView(QPlainTextEdit):
                     boxes.append((piece, rect, first, piece.tail >= 0 and b == piece.end))
         return boxes
 
+    def _range_boxes(self, area, starts: list[int], ends: list[int], extra: list | None = None,
+                     words_only: bool = False) -> list[tuple[QRectF, object]]:  # fmt: skip
+        """(box on one line, its range's `extra` item) for the ranges [starts[i], ends[i])
+        (Qt positions, sorted by start) on the visible lines. `words_only`: a box ends
+        where its last character does, not after the room a span's tag takes there."""
+        if not starts:
+            return []
+        boxes = []
+        x0 = self.contentOffset().x()
+        metrics = QFontMetricsF(self.font())
+        for block, y0 in self._visible_blocks(area.top(), area.bottom()):
+            b0 = block.position()
+            b1 = b0 + block.length() - 1
+            i = bisect_left(starts, b1)
+            found = [(k, max(starts[k], b0) - b0, min(ends[k], b1) - b0)
+                     for k in range(max(0, bisect_left(starts, b0 - _LOOKBACK)), i)
+                     if ends[k] > b0 and min(ends[k], b1) > max(starts[k], b0)]  # fmt: skip
+            if not found:
+                continue
+            layout = block.layout()
+            for line in (layout.lineAt(n) for n in range(layout.lineCount())):
+                ls, le = line.textStart(), line.textStart() + line.textLength()
+                for k, a, b in found:
+                    a, b = max(a, ls), min(b, le)
+                    if a >= b:
+                        continue
+                    xa, xb = x0 + line.cursorToX(a)[0], x0 + line.cursorToX(b)[0]
+                    if words_only:
+                        last = block.text()[b - 1 : b]
+                        xb = min(xb, x0 + line.cursorToX(b - 1)[0] +
+                                 metrics.horizontalAdvance(last))  # fmt: skip
+                    rect = QRectF(xa - 1, y0 + line.y() + _BOX_INSET_Y, xb - xa + 2,
+                                  line.height() - 2 * _BOX_INSET_Y)  # fmt: skip
+                    boxes.append((rect, extra[k] if extra is not None else None))
+        return boxes
+
+    def _paint_marks(self, painter: QPainter, area) -> None:
+        """Search hits: a translucent marker over the fills, a bar under the words."""
+        boxes = self._range_boxes(area, self._mark_qs, self._mark_qe, words_only=True)
+        if not boxes:
+            return
+        fill = QColor("#fff176")  # a highlighter pen's yellow, and a bar no label has
+        fill.setAlphaF(0.35 if self._dark else 0.6)
+        bar = QColor("#e53935")
+        painter.setPen(Qt.PenStyle.NoPen)
+        for rect, _ in boxes:
+            painter.setBrush(fill)
+            painter.drawRoundedRect(rect, 2.0, 2.0)
+            painter.setBrush(bar)
+            painter.drawRect(QRectF(rect.left(), rect.bottom() - 3.0, rect.width(), 3.0))
+
+    def _paint_flash(self, painter: QPainter, area) -> None:
+        if not self._flash or self._flash_left <= 0:
+            return
+        items = sorted(self._flash)
+        boxes = self._range_boxes(area, [a for a, _, _ in items], [b for _, b, _ in items],
+                                  [gone for _, _, gone in items])  # fmt: skip
+        ink = QColor("#ff7a00")
+        ink.setAlphaF(min(1.0, 1.6 * self._flash_left))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for rect, gone in boxes:
+            pen = QPen(ink, 2.5 if not gone else 1.5)
+            if gone:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawRoundedRect(rect.adjusted(-2.5, -1.0, 2.5, 1.0), _BOX_RADIUS + 2,
+                                    _BOX_RADIUS + 2)  # fmt: skip
+
     def paintEvent(self, e) -> None:  # noqa: N802
-        if not self._spans:
+        if not self._spans and not self._mark_qs and not self._flash:
             super().paintEvent(e)
             return
-        boxes = self._visible_boxes(e.rect())
+        boxes = self._visible_boxes(e.rect()) if self._spans else []
         painter = QPainter(self.viewport())
         try:  # the fills, under the text and the selection
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -620,6 +758,7 @@ class ArticleView(QPlainTextEdit):
                 c, _edge, tint, _ink = self._style(piece.span.label)
                 painter.setBrush(c if piece.span.confirmed else tint)
                 painter.drawRoundedRect(rect, _BOX_RADIUS, _BOX_RADIUS)
+            self._paint_marks(painter, e.rect())
         finally:
             painter.end()
         super().paintEvent(e)
@@ -642,6 +781,7 @@ class ArticleView(QPlainTextEdit):
             focused = self._focused
             if focused is not None:
                 self._paint_focus(painter, [r for p, r, _f, _t in boxes if p.span == focused])
+            self._paint_flash(painter, e.rect())
         finally:
             painter.end()
 

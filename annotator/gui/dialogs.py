@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core import colours
 from annotator.core.project import LabelInUseError, Project, ProjectError
+from annotator.core.wording import plural
 
 # Project settings the suggestion service reads (see annotator.core.suggest.service).
 MODEL_SETTING = "model"
@@ -501,6 +502,8 @@ class ExportDialog(QDialog):
         self.format = QComboBox(self)
         self.format.addItem("spaCy DocBin (train.spacy + dev.spacy)", "spacy")
         self.format.addItem("Prodigy-style JSONL", "jsonl")
+        self.format.addItem("CoNLL IOB2 (train.conll + dev.conll)", "conll")
+        self.format.addItem("Hugging Face JSONL (train.jsonl + dev.jsonl)", "hf")
         default_out = project.path.parent / f"{project.path.name.split('.')[0]}-export"
         self.out = QLineEdit(project.get_setting("export_dir", str(default_out)), self)
         browse = QPushButton("Browse…", self)
@@ -523,7 +526,7 @@ class ExportDialog(QDialog):
         form.addRow("", self.strict)
         self.format.currentIndexChanged.connect(self._format_changed)
         counts = project.counts()
-        note = QLabel(f"Exports the {counts['accepted']} accepted articles.", self)
+        note = QLabel(f"Exports the {plural(counts['accepted'], 'accepted article')}.", self)
         note.setTextFormat(Qt.PlainText)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
         buttons.button(QDialogButtonBox.Ok).setText("Export")
@@ -536,9 +539,9 @@ class ExportDialog(QDialog):
         self.resize(560, self.sizeHint().height())
 
     def _format_changed(self) -> None:
-        spacy = self.format.currentData() == "spacy"
-        self.dev_split.setEnabled(spacy)
-        self.seed.setEnabled(spacy)
+        split = self.format.currentData() != "jsonl"  # JSONL is one file, not train/dev
+        self.dev_split.setEnabled(split)
+        self.seed.setEnabled(split)
 
     def _browse(self) -> None:
         path = choose_folder(self, self.out.text())
@@ -556,40 +559,24 @@ class ExportDialog(QDialog):
 
 
 def run_export(parent: QWidget | None, db_path: Path, options: dict):
-    """Export in a thread; show the report (with misaligned spans). Returns the report."""
-    from annotator.core.export import ExportError, export_project
+    """Export in a thread; show the report, in the words the command line prints (counts,
+    what was left out, warnings, files; problem spans under "Show Details"). Returns it."""
+    from annotator.core.export import ExportError, export_project, export_target
+    from annotator.core.export_report import describe, problem_line
 
     def work(project, progress, cancelled):
         return export_project(project, **options)
 
     task = run_task(parent, "Export", "Exporting…", db_path, work, cancellable=False)
     if isinstance(task.error, ExportError):
-        detail = "\n".join(misaligned_line(m) for m in task.error.misaligned)
+        detail = "\n".join(problem_line(m) for m in task.error.misaligned)
         inform(parent, "Export refused", str(task.error).split("\n")[0], detail)
         return None
     if task.error is not None:
         inform(parent, "Export failed", str(task.error))
         return None
     report = task.result
-    text, detail = export_summary(report)
-    inform(parent, "Export finished", text, detail)
+    said = describe(report, options.get("format", "spacy"),
+                    export_target(options["out"], options.get("format", "spacy")))
+    inform(parent, "Export finished", said.text(), "\n".join(said.problems))
     return report
-
-
-def misaligned_line(m) -> str:
-    return (f"article {m.article_id} [{m.start}, {m.end}) {m.label} {m.text!r}: {m.problem}"
-            + (f" (nearest: {m.hint})" if m.hint else ""))  # fmt: skip
-
-
-def export_summary(report) -> tuple[str, str]:
-    parts = [f"{split}: {c['articles']} articles, {c['spans']} spans"
-             for split, c in report.counts.items()]  # fmt: skip
-    lines = ["Exported " + "; ".join(parts) + "." if parts else "Nothing to export."]
-    if report.duplicates_skipped:
-        lines.append(f"{report.duplicates_skipped} duplicate articles were skipped.")
-    if report.misaligned:
-        lines.append(f"{len(report.misaligned)} spans are off spaCy's token boundaries; "
-                     "their tokens were marked unknown (see details).")  # fmt: skip
-    lines += [f"Wrote {Path(f).name}" for f in report.files]
-    detail = "\n".join(misaligned_line(m) for m in report.misaligned)
-    return "\n".join(lines), detail

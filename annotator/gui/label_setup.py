@@ -4,7 +4,7 @@ common news labels ticked, and a field to add labels of one's own."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -45,8 +45,9 @@ class LabelSetupDialog(QDialog):
         self.own = QLineEdit(self)
         self.own.setObjectName("ownLabels")
         self.own.setPlaceholderText("Add your own: DRUG, DOSE")
-        self.own.returnPressed.connect(self.add_own)
+        self.own.installEventFilter(self)  # Enter adds (see eventFilter)
         add = QPushButton("Add", self)
+        add.setAutoDefault(False)  # Enter in the field adds; it never closes the dialog
         add.clicked.connect(self.add_own)
         row = QHBoxLayout()
         row.addWidget(self.own, 1)
@@ -55,9 +56,13 @@ class LabelSetupDialog(QDialog):
         self.error.setTextFormat(Qt.PlainText)
         self.error.setObjectName("labelError")
         self.error.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
-        self.buttons.button(QDialogButtonBox.Ok).setText("Use these labels")
-        self.buttons.button(QDialogButtonBox.Cancel).setText("Use the defaults")
+        # Buttons of our own, not the standard Ok/Cancel: the style would give "Use the
+        # defaults" a cancel icon (a red cross), and it is a choice, not a cancel.
+        self.buttons = QDialogButtonBox(self)
+        self.use = self.buttons.addButton("Use these labels", QDialogButtonBox.AcceptRole)
+        self.use_defaults = self.buttons.addButton("Use the defaults",
+                                                   QDialogButtonBox.RejectRole)  # fmt: skip
+        self.use.setDefault(True)
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -68,6 +73,16 @@ class LabelSetupDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(520, 520)
         self.defaults = self.chosen()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        """Enter in "Add your own" adds what was typed and stays there, so several labels
+        can be added one after another (the dialog would otherwise take it as "Use these
+        labels"); elsewhere Enter uses the ticked labels."""
+        if (obj is self.own and event.type() == QEvent.KeyPress
+                and event.key() in (Qt.Key_Return, Qt.Key_Enter)):  # fmt: skip
+            self.add_own()
+            return True
+        return super().eventFilter(obj, event)
 
     def _add_item(self, name: str, description: str, checked: bool) -> QListWidgetItem:
         item = QListWidgetItem(f"{name}  —  {description}" if description else name)

@@ -24,12 +24,14 @@ from annotator.core.annotation import (
     shown_spans,
 )
 from annotator.core.project import Article, ConflictError, Project, ProjectError
+from annotator.core.search_hits import search_hits
 
 from . import dialogs, error_text, span_edits
 from . import theme as themes
 from .article_keys import ArticleKeys
 from .article_panel import ArticlePanel
 from .commands import FAILURES, EditCommand
+from .elided import MessageBar
 from .help_overlay import HelpOverlay
 from .menus import make_actions, make_menus
 from .project_actions import ProjectActions
@@ -141,6 +143,7 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
         self.side = QueuePanel(self)
         self.side.articleChosen.connect(self._chosen_in_queue)
         self.side.searchDone.connect(self.focus_article)
+        self.side.searchApplied.connect(lambda _: self._show_search_hits(reveal=True))
         self.queue_model, self.queue = self.side.model, self.side.table
         self.search, self.status_filter = self.side.search, self.side.status_filter
         self.pages = ArticlePanel(self)
@@ -165,6 +168,7 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
             self.splitter.restoreState(self.settings.splitter())
         self.setCentralWidget(self.splitter)
         self.help = HelpOverlay(self)  # not in the splitter: it would become a pane
+        self.setStatusBar(MessageBar(self))  # messages elide, the whole text on hover
         self.work = WorkStatus(self.statusBar())
         self.progress_label = self.work.progress_label
         self.session_label = self.work.session_label
@@ -333,6 +337,7 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
         self.pages.show_header(article, themes.theme(self.settings.theme()))
         self._show_versions(article)
         self.view.set_article(article.text, self.shown, self.colours())
+        self._show_search_hits(reveal=True)
         self.settings.set_last_article(self.project.path, article_id)
         self.side.select(article_id)
         self._update_status()
@@ -341,6 +346,17 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
         self.articleShown.emit(article_id)
         if self.is_ready():
             self.ready.emit()
+
+    def _show_search_hits(self, reveal: bool = False) -> None:
+        """The search filtering the queue, highlighted in the article (and, with `reveal`,
+        its first hit scrolled into view)."""
+        if self.article is None:
+            return
+        query = self.side.model.search
+        hits = search_hits(self.article.text, query) if query.strip() else []
+        self.view.set_marks(hits)
+        if hits and reveal:
+            self.view.reveal(hits[0][0])
 
     def refresh_spans(self) -> None:
         """After this window changed the article: re-read it, redraw spans (keeps scroll)."""

@@ -28,6 +28,7 @@ ArticleIdRole = Qt.UserRole + 1
 FLAGGED = "flagged"  # the filter's "Flagged" entry: flagged articles, any status
 DISAGREEMENTS = "disagreements"  # a team file's articles whose versions differ, most first
 FLAG_MARK = "⚑"
+REVIEWED_MARK = "✓"  # a team file's article a reviewer decided
 STATUS_TEXT = {"pending": "pending", "accepted": "accepted", "rejected": "rejected",
                "skipped": "skipped"}  # fmt: skip
 
@@ -37,14 +38,20 @@ _ROLES = frozenset((Qt.DisplayRole, Qt.ToolTipRole, Qt.ForegroundRole, Qt.TextAl
 _RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 
 
-def _display(aid: int, title: str, status: str, first: str, flag: str | None = None) -> tuple:
-    """`flag`: None if not flagged, else the flag's note (maybe empty)."""
+def _display(aid: int, title: str, status: str, first: str, reviewer: str | None,
+             flag: str | None = None) -> tuple:  # fmt: skip
+    """`reviewer`: who reviewed a team file's article (None: not reviewed); `flag`: None if
+    not flagged, else the flag's note (maybe empty)."""
     shown_title = title.strip() or " ".join(first.split())[:80] or "(empty)"
-    tooltip = f"#{aid} · {status}\n{shown_title}"
+    tooltip = f"#{aid} · {status}" + (f", reviewed by {reviewer}" if reviewer else "")
+    tooltip += f"\n{shown_title}"
     if flag is not None:
         tooltip += f"\n{FLAG_MARK} Flagged" + (f": {flag}" if flag else "")
         shown_title = f"{FLAG_MARK} {shown_title}"
-    texts = (str(aid), shown_title, STATUS_TEXT.get(status, status))
+    shown_status = STATUS_TEXT.get(status, status)
+    if reviewer:
+        shown_status = f"{REVIEWED_MARK} {shown_status}"
+    texts = (str(aid), shown_title, shown_status)
     return texts, tooltip, status
 
 

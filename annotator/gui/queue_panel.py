@@ -21,7 +21,15 @@ from PySide6.QtWidgets import (
 from annotator.core.project import Project
 from annotator.core.records import STATUSES
 
-from .queue_model import DISAGREEMENTS, FLAGGED, ID, STATUS, TITLE, ArticleQueueModel
+from .queue_model import (
+    DISAGREEMENTS,
+    FLAGGED,
+    ID,
+    REVIEWED_MARK,
+    STATUS,
+    TITLE,
+    ArticleQueueModel,
+)
 from .search_worker import SearchWorker
 
 PLACEHOLDER = "Search articles"
@@ -30,6 +38,7 @@ PLACEHOLDER = "Search articles"
 class QueuePanel(QWidget):
     articleChosen = Signal(int, bool)  # article id, by a click (else by the arrow keys)
     searchDone = Signal()  # Return in the search box
+    searchApplied = Signal(str)  # the search now filtering the queue ("" for none)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -99,6 +108,15 @@ class QueuePanel(QWidget):
             self.model.set_searcher(None)
             self.searcher = None
         self.search.setPlaceholderText(PLACEHOLDER)
+        # another project: the last one's search would list nothing here, unexplained
+        self.search_timer.stop()
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.model.search = ""
+        self.result_note.hide()
+        self._choose_first = False
+        self.searchApplied.emit("")
         if project is not None:
             self.searcher = SearchWorker(project.path, self)
             self.searcher.indexing.connect(self._indexing)
@@ -125,6 +143,7 @@ class QueuePanel(QWidget):
     def apply_filter(self) -> None:
         self.search_timer.stop()
         self.model.set_filter(self.status_filter.currentData(), self.search.text())
+        self.searchApplied.emit(self.model.search)
 
     def _indexing(self, left: int) -> None:
         self.search.setPlaceholderText(
@@ -133,6 +152,10 @@ class QueuePanel(QWidget):
 
     def _show_result_count(self) -> None:
         model = self.model
+        if model.status == DISAGREEMENTS:
+            self.result_note.setText(self._disagreement_note())
+            self.result_note.show()
+            return
         if not model.search.strip():
             self.result_note.hide()
             return
@@ -140,6 +163,22 @@ class QueuePanel(QWidget):
         self.result_note.setText(f"{n:,}+ results, counting…" if model.searching
                                  else f"{n:,} result" + ("" if n == 1 else "s"))  # fmt: skip
         self.result_note.show()
+
+    def _disagreement_note(self) -> str:
+        """What the Disagreements filter lists, reviewed articles included (marked ✓, last),
+        so that it counts what Model → Agreement counts."""
+        model = self.model
+        if model.searching:
+            return "Comparing the annotators' versions…"
+        n = len(model.rows)
+        if not n:
+            return "No article has annotators' versions that differ"
+        from annotator.core.team.agreement import reviewed_ids
+
+        done = len(reviewed_ids(model.project) & set(model.rows)) if model.project else 0
+        left = f"{n - done:,} to review" if n > done else "all reviewed"
+        return (f"{n:,} disagreeing: {left}" +
+                (f", {done:,} reviewed ({REVIEWED_MARK}, listed last)" if done else ""))
 
     def _filtered(self) -> None:
         self._show_result_count()

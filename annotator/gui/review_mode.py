@@ -6,21 +6,11 @@ core's set_status). Model → Agreement… shows the team's agreement figures, a
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QVBoxLayout,
-)
 
 from annotator.core.annotation import AddSpan, RemoveSpan
 from annotator.core.project import Article
 from annotator.core.records import Span
-from annotator.core.team.agreement import report_lines
 from annotator.core.team.review import versions
 
 from . import dialogs
@@ -69,40 +59,15 @@ class ReviewMode:
     def show_agreement(self) -> None:
         if self.project is None:
             return
-        from annotator.core.team.agreement import agreement
+        from annotator.core.team.agreement import agreement, disagreement_rows
+
+        from .agreement_dialog import AgreementDialog
 
         result = agreement(self.project)
         if not result["overlap_articles"]:
             dialogs.inform(self, "Agreement", "No article has versions from two annotators yet."
                            " Merge the annotators' files first (annotator merge).")  # fmt: skip
             return
-        dlg = AgreementDialog(self, result)
+        dlg = AgreementDialog(self, result, disagreement_rows(self.project))
         dlg.articleChosen = lambda aid: (dlg.accept(), self.show_article(aid))
         dlg.exec()
-
-
-class AgreementDialog(QDialog):
-    def __init__(self, parent, result: dict):
-        super().__init__(parent)
-        self.setWindowTitle("Agreement")
-        self.articleChosen = lambda aid: None
-        text = QLabel("\n".join(report_lines(result)), self)
-        text.setObjectName("agreementFigures")
-        text.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.list = QListWidget(self)
-        self.list.setObjectName("disagreements")
-        for d in result["disagreements"]:
-            item = QListWidgetItem(f"#{d['article_id']}  disagreement {d['disagreement']:.2f}  "
-                                   f"({', '.join(d['annotators'])})")  # fmt: skip
-            item.setData(Qt.UserRole, d["article_id"])
-            self.list.addItem(item)
-        self.list.itemActivated.connect(lambda item: self.articleChosen(item.data(Qt.UserRole)))
-        buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(text)
-        layout.addWidget(QLabel("Articles that disagree most (open with Enter or a double "
-                                "click):", self))  # fmt: skip
-        layout.addWidget(self.list, 1)
-        layout.addWidget(buttons)
-        self.resize(560, 480)

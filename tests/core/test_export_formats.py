@@ -99,7 +99,7 @@ def test_conll_is_iob2_one_token_a_line(tmp_path):
                                                  ("New York", "GPE"), ("Reuters", "ORG"))])
     result = run("export", "--db", db, "--out", tmp_path / "c", "--format", "conll",
                  "--dev-split", "0")  # fmt: skip
-    assert result.stdout.splitlines()[:4] == ["train: 1 articles, 3 spans", "  GPE" + " " * 18
+    assert result.stdout.splitlines()[:4] == ["train: 1 article, 3 spans", "  GPE" + " " * 18
                                               + "1", "  ORG" + " " * 18 + "1",
                                               "  PERSON" + " " * 15 + "1"]  # fmt: skip
     (article,) = read_conll(tmp_path / "c" / "train.conll")
@@ -138,7 +138,7 @@ def test_problem_spans_reported_by_kind_in_every_format(tmp_path):
         assert "'York City': overlapping another span" in err
         assert "'Ky': not on token boundaries" in err
         assert "'Lyman.': outside the text" in err
-        assert ("3 span(s) could not be exported as entities (1 not on token boundaries, "
+        assert ("3 spans could not be exported as entities (1 not on token boundaries, "
                 "1 overlapping another span, 1 outside the text") in err  # fmt: skip
         manifest = json.loads((out / "manifest.json").read_text())
         assert manifest["problems"] == {"misaligned": 1, "overlap": 1, "out_of_range": 1}
@@ -162,7 +162,7 @@ def test_few_examples_and_empty_dev_are_warned(tmp_path):
         err = run("export", "--db", db, "--out", tmp_path / fmt, "--format", fmt,
                   "--dev-split", "0").stderr  # fmt: skip
         where = "in the export" if fmt == "jsonl" else "in train"
-        assert f"1 label(s) with fewer than 10 examples {where}, too few to learn: PERSON (1)" \
+        assert f"1 label with fewer than 10 examples {where}, too few to learn: PERSON (1)" \
             in err, err  # fmt: skip
         assert ("the dev set is empty" in err) == (fmt != "jsonl")
 

@@ -231,7 +231,7 @@ def test_problems_are_named_by_kind(tmp_path):
     assert "'Ky': not on token boundaries" in err
     assert "'Lyman.': outside the text" in err
     assert (
-        "3 span(s) could not be exported as entities (1 not on token boundaries, "
+        "3 spans could not be exported as entities (1 not on token boundaries, "
         "1 overlapping another span, 1 outside the text" in err
     )
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
@@ -407,3 +407,48 @@ def test_the_exported_config_trains_with_spacy_train(tmp_path):
     )  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
     assert (tmp_path / "model" / "model-last" / "config.cfg").is_file()
+
+
+def _cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "annotator", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd)  # fmt: skip
+
+
+@pytest.mark.parametrize("out", [".", ""])
+def test_export_into_the_current_folder_refuses_and_writes_nothing(tmp_path, out):
+    """`--out .` (or `--out ''`) in an empty folder: the folder formats replace their folder
+    whole, which would swap the folder you are in for a new one; refused, nothing written,
+    the folder left as it was (the same folder, not a replacement)."""
+    db = make_project(tmp_path / "p.db", basic_records())
+    here = tmp_path / "work"
+    here.mkdir()
+    before = here.stat().st_ino
+    r = _cli("export", "--db", db, "--out", out, "--format", "spacy", cwd=here)
+    assert r.returncode == 1
+    assert "is the folder you are in" in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert here.stat().st_ino == before and list(here.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # the parent of the folder you are in holds it: refused as well
+    r = _cli("export", "--db", db, "--out", "..", "--format", "conll", cwd=here)
+    assert r.returncode == 1 and "holds the folder you are in" in r.stderr
+    # JSONL is a file: `--out .` writes annotations.jsonl here, in place
+    r = _cli("export", "--db", db, "--out", out, "--format", "jsonl", cwd=here)
+    assert r.returncode == 0, r.stderr
+    assert [p.name for p in here.iterdir()] == ["annotations.jsonl"]
+    assert here.stat().st_ino == before
+
+
+@pytest.mark.parametrize("format", ["spacy", "jsonl"])
+def test_export_through_a_dangling_symlink_is_refused(tmp_path, format):
+    db = make_project(tmp_path / "p.db", basic_records())
+    link = tmp_path / "corpus"
+    link.symlink_to(tmp_path / "elsewhere" / "target")
+    r = _cli("export", "--db", db, "--out", link, "--format", format, cwd=tmp_path)
+    assert r.returncode == 1, r.stdout
+    assert f"{link} is a symbolic link to" in r.stderr and "does not exist" in r.stderr
+    assert not (tmp_path / "elsewhere").exists()
+    # a path inside a dangling link too
+    r = _cli("export", "--db", db, "--out", link / "sub", "--format", format, cwd=tmp_path)
+    assert r.returncode == 1 and f"{link} is a symbolic link to" in r.stderr
+    assert not (tmp_path / "elsewhere").exists()

@@ -270,7 +270,7 @@ def test_prodigy_multi_annotator_and_review_exports_import_as_versions(tmp_path)
                             [ids[t3]]).fetchone() == ("news-rev",)
     out = tmp_path / "out.jsonl"
     result = run("export", "--db", db, "--out", out, "--format", "jsonl")
-    assert "1 articles have several annotators' versions" in result.stderr
+    assert "1 article has several annotators' versions" in result.stderr
     got = {t["text"]: t for t in map(json.loads, out.read_text().splitlines())}
     assert set(got) == {t2, t3}
 

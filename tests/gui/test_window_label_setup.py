@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication
 from suggest_helpers import make_project, shown, write_patterns
 
 from annotator.core.project import Project
@@ -15,14 +15,20 @@ from annotator.gui.label_setup import LabelSetupDialog
 
 WAIT = 30000
 TEXT = "Angela Merkel took aspirin in Berlin."
+_ASKING = 0  # the newest answer_dialog: an older poll (its dialog never came) stops
 
 
 def answer_dialog(qtbot, respond) -> dict:
     """Call `respond(dialog)` on the label dialog as soon as it is open (it is modal: the
     window's constructor waits in it)."""
     seen: dict = {}
+    global _ASKING
+    _ASKING += 1
+    mine = _ASKING
 
     def poll():
+        if mine != _ASKING:  # a later test asks now: this one's poll must not answer it
+            return
         dlg = next((w for w in QApplication.topLevelWidgets()
                     if isinstance(w, LabelSetupDialog) and w.isVisible()), None)  # fmt: skip
         if dlg is None:
@@ -57,7 +63,7 @@ def test_a_new_project_asks_which_labels_and_suggests_only_those(qtbot, make_win
         tick(dlg, "GPE", False)  # no places in this project
         QTest.keyClicks(dlg.own, "DOSE")
         QTest.keyClick(dlg.own, Qt.Key_Return)  # added, ticked
-        dlg.buttons.button(QDialogButtonBox.Ok).click()
+        dlg.use.click()
 
     seen = answer_dialog(qtbot, respond)
     win = make_window(path, worker=True)
@@ -92,16 +98,16 @@ def test_a_bad_label_name_is_said_in_the_dialog_and_nothing_is_chosen_until_fixe
 
     def respond(dlg):
         QTest.keyClicks(dlg.own, "A" * 200)
-        dlg.buttons.button(QDialogButtonBox.Ok).click()  # refused: the dialog stays
+        dlg.use.click()  # refused: the dialog stays
         said["error"] = dlg.error.text() if dlg.error.isVisible() else ""
         said["open"] = dlg.isVisible()
         dlg.own.clear()
         for name in dlg.names():
             tick(dlg, name, False)
-        dlg.buttons.button(QDialogButtonBox.Ok).click()  # nothing ticked: refused too
+        dlg.use.click()  # nothing ticked: refused too
         said["none"] = dlg.error.text()
         tick(dlg, "ORG", True)
-        dlg.buttons.button(QDialogButtonBox.Ok).click()
+        dlg.use.click()
 
     answer_dialog(qtbot, respond)
     win = make_window(path, worker=True)
@@ -140,3 +146,26 @@ def test_label_choices_preselect_common_and_pattern_labels_through_the_map():
     assert got[3].description == "from the patterns file"
     own = label_choices(["SHOE", "SHIRT"], [])  # a model trained on labels of its own
     assert [(c.name, c.chosen) for c in own] == [("SHIRT", True), ("SHOE", True)]
+
+
+def test_enter_adds_several_labels_of_ones_own_and_keeps_the_dialog_open(qtbot, make_window,
+                                                                         tmp_path):  # fmt: skip
+    path = unlabelled(tmp_path)
+    said = {}
+
+    def respond(dlg):
+        for name in ("DRUG", "DOSE", "ROUTE"):
+            QTest.keyClicks(dlg.own, name)
+            QTest.keyClick(dlg.own, Qt.Key_Return)
+            said.setdefault("open", []).append(dlg.isVisible() and dlg.result() == 0)
+        said["own"] = [n for n in dlg.chosen() if n in ("DRUG", "DOSE", "ROUTE")]
+        said["defaults_icon"] = dlg.use_defaults.icon().isNull()
+        said["defaults_text"] = dlg.use_defaults.text()
+        dlg.use.click()
+
+    answer_dialog(qtbot, respond)
+    win = make_window(path, worker=True)
+    assert said["open"] == [True, True, True]  # Enter added each one; the dialog stayed
+    assert said["own"] == ["DRUG", "DOSE", "ROUTE"]
+    assert said["defaults_icon"] and said["defaults_text"] == "Use the defaults"  # no ✗
+    assert win.project.label_names()[-3:] == ["DRUG", "DOSE", "ROUTE"]

@@ -8,15 +8,15 @@ import json
 import sqlite3
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QTableView
 
 from annotator.core.export import export_project
 from annotator.core.project import Project
 from annotator.core.records import ArticleRecord, Span
 from annotator.core.team.merge import merge_files
 from annotator.core.team.split import split_project
+from annotator.gui.agreement_dialog import AgreementDialog
 from annotator.gui.queue_model import DISAGREEMENTS
-from annotator.gui.review_mode import AgreementDialog
 
 TEXTS = ["Angela Merkel met Reuters staff in Paris.", "Madrid is warm.", "Oslo is cold."]
 
@@ -96,15 +96,17 @@ def test_disagreements_filter_and_agreement_dialog(qtbot, make_window, tmp_path)
         if dlg is None:
             QTimer.singleShot(30, read_and_close)
             return
-        seen["figures"] = dlg.findChild(QLabel, "agreementFigures").text()
-        seen["rows"] = dlg.list.count()
+        table = dlg.findChild(QTableView, "agreementTable").model()
+        seen["figures"] = [[table.index(r, c).data() for c in range(table.columnCount())]
+                           for r in range(table.rowCount())]  # fmt: skip
+        seen["rows"] = dlg.article_ids()
         dlg.reject()
 
     QTimer.singleShot(0, read_and_close)
     win.actions_by_name["agreement"].trigger()
     # articles 1 and 2: 1 + 1 same of 3 + 1 (alice) and 2 + 1 (bob) spans -> F1 = 4/7
-    assert "span F1 (exact start, end, label): 0.571" in seen["figures"]
-    assert seen["rows"] == 1
+    assert seen["figures"][0][:5] == ["all labels, all pairs", "0.571", "2", "4", "3"]
+    assert seen["rows"] == [1]
 
 
 def test_a_merge_from_the_cli_while_the_window_is_open_shows_the_versions(qtbot, make_window,
@@ -125,3 +127,76 @@ def test_a_merge_from_the_cli_while_the_window_is_open_shows_the_versions(qtbot,
     win.refresh_from_disk()  # what the window's timer does
     qtbot.waitUntil(lambda: win.pages.versions_bar.isVisible())
     assert len(win.pages.versions_bar.lines) == 2
+
+
+def reviewed_export(tmp_path):
+    """A Prodigy review export: T0 agreed (auto-accepted), T1 and T2 differ (reviewed)."""
+    texts = ["Angela Merkel met Reuters staff in Paris.", "Madrid is warm.", "Oslo is cold."]
+
+    def version(text, who, answer, *parts):
+        spans = [{"start": text.index(p), "end": text.index(p) + len(p), "label": lab}
+                 for p, lab in parts]  # fmt: skip
+        return {"text": text, "spans": spans, "answer": answer, "_view_id": "ner_manual",
+                "_annotator_id": who[0], "_session_id": who[0], "sessions": who}  # fmt: skip
+
+    same = version(texts[0], ["a", "b"], "accept", ("Angela Merkel", "PERSON"))
+    a1, b1 = version(texts[1], ["a"], "accept", ("Madrid", "GPE")), version(texts[1], ["b"],
+                                                                             "reject")
+    a2 = version(texts[2], ["a"], "accept", ("Oslo", "GPE"))
+    b2 = version(texts[2], ["b"], "accept", ("Oslo", "ORG"))
+    review = {"_view_id": "review", "_annotator_id": "rev", "_session_id": "rev"}
+    tasks = [{**same, "versions": [same]},
+             {**a1, **review, "versions": [a1, b1]},
+             {**b2, **review, "versions": [a2, b2]}]  # fmt: skip
+    src = tmp_path / "review.jsonl"
+    src.write_text("".join(json.dumps(t) + "\n" for t in tasks))
+    db = tmp_path / "reviewed.annotator.db"
+    from annotator.core.importing import import_paths
+
+    with Project(db) as p:
+        import_paths(p, [src])
+        p.set_setting("model", "none")
+    return db
+
+
+def test_reviewed_disagreements_are_listed_marked_and_counted_alike(qtbot, make_window,
+                                                                    tmp_path):  # fmt: skip
+    """An imported review export comes in reviewed: the filter still lists what the
+    Agreement dialog lists (marked ✓, after any still to review) and says so; the dialog is
+    a sortable table with the start of each article's text."""
+    db = reviewed_export(tmp_path)
+    win = make_window(db, article=1)
+    win.status_filter.setCurrentIndex(win.status_filter.findData(DISAGREEMENTS))
+    qtbot.waitUntil(lambda: not win.queue_model.searching and len(win.queue_model.ids) == 2)
+    listed = list(win.queue_model.ids)
+    assert listed == [2, 3]  # 2: the decisions differ (1.0), 3: the labels (0.0 span F1 → 1.0)
+    statuses = [win.queue_model.index(r, 2).data() for r in range(2)]
+    assert statuses == ["✓ accepted", "✓ accepted"]
+    assert "reviewed by rev" in win.queue_model.index(0, 1).data(Qt.ToolTipRole)
+    note = win.side.result_note
+    assert note.isVisible() or not win.isVisible()
+    assert note.text() == "2 disagreeing: all reviewed, 2 reviewed (✓, listed last)"
+    seen = {}
+
+    def read_and_close():
+        dlg = next((w for w in QApplication.topLevelWidgets()
+                    if isinstance(w, AgreementDialog) and w.isVisible()), None)  # fmt: skip
+        if dlg is None:
+            QTimer.singleShot(30, read_and_close)
+            return
+        seen["ids"] = dlg.article_ids()
+        model = dlg.table.model()
+        seen["texts"] = [model.index(r, 4).data() for r in range(model.rowCount())]
+        seen["review"] = [model.index(r, 2).data() for r in range(model.rowCount())]
+        dlg.table.sortByColumn(0, Qt.DescendingOrder)  # a click on "#", twice
+        seen["sorted"] = dlg.article_ids()
+        dlg.table.selectRow(0)
+        dlg._open(dlg.table.model().index(0, 3))  # what Enter on a row does
+
+    QTimer.singleShot(0, read_and_close)
+    win.actions_by_name["agreement"].trigger()
+    assert seen["ids"] == listed  # the same articles as the filter
+    assert seen["texts"] == ["Madrid is warm.", "Oslo is cold."]
+    assert seen["review"] == ["✓ rev", "✓ rev"]
+    assert seen["sorted"] == [3, 2]
+    assert win.current_id == 3  # opened from the table

@@ -106,3 +106,47 @@ def test_return_opens_the_first_result_when_it_comes(qtbot, make_window, project
     win.side._search_return()
     qtbot.waitUntil(lambda: win.current_id == 3)
     assert win.queue_model.ids == [3]
+
+
+def test_opening_another_project_clears_the_search(qtbot, make_window, project_path, tmp_path):
+    """The search typed in one project would list nothing in the next, unexplained: opening
+    a project starts with no search, and its whole queue."""
+    win = make_window(project_path, article=1)
+    qtbot.waitUntil(lambda: unindexed(project_path) == 0)
+    search(qtbot, win, "Merkel")
+    qtbot.waitUntil(lambda: not win.queue_model.searching and list(win.queue_model.ids) == [1])
+    assert win.side.result_note.text() == "1 result"
+    other = tmp_path / "other.annotator.db"
+    with Project(other) as p:
+        p.add_records([ArticleRecord(text=f"Another story, number {i}.") for i in range(3)])
+    assert win.open_project(other)
+    assert win.search.text() == "" and win.queue_model.search == ""
+    assert not win.side.result_note.isVisible()
+    qtbot.waitUntil(lambda: list(win.queue_model.ids) == [1, 2, 3])
+    qtbot.wait(400)  # longer than the search box's debounce: nothing re-filters it
+    assert list(win.queue_model.ids) == [1, 2, 3] and win.search.text() == ""
+
+
+def test_search_hits_are_highlighted_in_the_article_and_brought_into_view(
+        qtbot, make_window, tmp_path):  # fmt: skip
+    path = tmp_path / "long.annotator.db"
+    filler = " ".join(f"Paragraph {i} talks about ports and ships." for i in range(400))
+    text = filler + "\n\nAt the end, the mayor of Gothenburg spoke. GOTHENBURG agreed."
+    with Project(path) as p:
+        p.add_records([ArticleRecord(text="A short story about Oslo."), ArticleRecord(text=text)])
+    win = make_window(path, article=1)
+    qtbot.waitUntil(lambda: unindexed(path) == 0)
+    assert win.view.marks() == []
+    search(qtbot, win, "gothenb")
+    win.side._search_return()  # Return: the first result opens
+    qtbot.waitUntil(lambda: win.current_id == 2)
+    hits = win.view.marks()
+    assert [text[a:b] for a, b in hits] == ["Gothenb", "GOTHENB"]
+    # the first hit is far down the article: scrolled into view, the cursor left alone
+    assert win.view.verticalScrollBar().value() > 0
+    assert win.view.cursor_offset() == 0
+    grab = win.view.viewport().grab()  # painted (and seen: the marker is drawn)
+    assert not grab.isNull()
+    win.search.clear()
+    win.apply_filter()
+    assert win.view.marks() == []

@@ -20,6 +20,7 @@ import time
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
+from ..wording import plural
 from .docbin import (
     PROGRESS_EVERY,
     ExportArticle,
@@ -95,8 +96,9 @@ def split_docs(
     unknown = sum(partial.values())
     if unknown:
         report.warnings.append(
-            f"{unknown} article(s) are known only in part (partial or not accepted): IOB2 has "
-            "no 'unknown' tag, so their tokens outside the spans are written as O"
+            f"{plural(unknown, 'article is', 'articles are')} known only in part (partial or "
+            "not accepted): IOB2 has no 'unknown' tag, so their tokens outside the spans are "
+            "written as O"
         )
 
 

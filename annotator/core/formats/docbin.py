@@ -45,6 +45,7 @@ from typing import Any
 
 from annotator.core.records import Span
 from annotator.core.split import is_dev
+from annotator.core.wording import plural
 
 __all__ = [
     "PROBLEM_KINDS",
@@ -360,7 +361,8 @@ def fail_message(problems: list[Misaligned], limit: int = 25) -> str:
     for m in problems:
         by_kind[m.kind] = by_kind.get(m.kind, 0) + 1
     kinds = ", ".join(f"{n} {kind}" for kind, n in by_kind.items())
-    lines = [f"{len(problems)} span(s) cannot be exported ({kinds}); nothing was written:"]
+    lines = [f"{plural(len(problems), 'span')} cannot be exported ({kinds}); nothing was "
+             "written:"]
     for m in problems[:limit]:
         lines.append(
             f"  article {m.article_id}: {m.start}-{m.end} {m.label} {m.text!r} [{m.kind}] {m.hint}"
@@ -584,8 +586,8 @@ def _spacy_warnings(report: ExportReport) -> None:
     if report.misaligned:
         kinds = ", ".join(f"{n} {PROBLEM_KINDS.get(k, k)}" for k, n in report.problems.items())
         w.append(
-            f"{len(report.misaligned)} span(s) could not be exported as entities ({kinds}; "
-            "see 'misaligned'); their tokens are marked as missing"
+            f"{plural(len(report.misaligned), 'span')} could not be exported as entities "
+            f"({kinds}; see 'misaligned'); their tokens are marked as missing"
         )
     if report.counts["train"]["articles"] == 0:
         w.append("the training set is empty")

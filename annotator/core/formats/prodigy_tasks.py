@@ -54,6 +54,7 @@ from annotator.core.formats.docbin import (
     total_of,
 )
 from annotator.core.records import Span
+from annotator.core.wording import plural
 
 __all__ = [
     "ANSWERS",
@@ -253,8 +254,8 @@ def export_jsonl(
         if report.misaligned:
             kinds = ", ".join(f"{n} {PROBLEM_KINDS.get(k, k)}" for k, n in report.problems.items())
             report.warnings.append(
-                f"{len(report.misaligned)} span(s) have a problem ({kinds}; see 'misaligned'); "
-                "they are written as they are"
+                f"{plural(len(report.misaligned), 'span has', 'spans have')} a problem "
+                f"({kinds}; see 'misaligned'); they are written as they are"
             )
         if strict and report.misaligned:
             raise ExportError(fail_message(report.misaligned), report)

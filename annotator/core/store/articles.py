@@ -245,15 +245,16 @@ class Articles:
                 self._q("UPDATE search_index_state SET indexed_upto = ?", [last])
         return done
 
-    def queue_rows(self, ids: Sequence[int]) -> list[tuple[int, str, str, str]]:
-        """(id, title, status, first line) for the given ids, for a list view."""
+    def queue_rows(self, ids: Sequence[int]) -> list[tuple[int, str, str, str, str | None]]:
+        """(id, title, status, first line, reviewer or None) for the given ids, for a list
+        view."""
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
         rows = self._q(
-            f"SELECT id, title, status, substr(text, 1, 120) FROM articles WHERE id IN ({marks})",
-            list(ids),
-        ).fetchall()
+            f"SELECT id, title, status, substr(text, 1, 120), reviewed_by FROM articles "
+            f"WHERE id IN ({marks})", list(ids),
+        ).fetchall()  # fmt: skip
         by_id = {r[0]: r for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
