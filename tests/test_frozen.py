@@ -123,16 +123,29 @@ def test_bundle_is_within_budget(frozen):
     assert list(internal.glob("spacy_legacy-*.dist-info"))
 
 
-def test_frozen_self_check(frozen, env, request):
+def test_frozen_self_check(frozen, env, request, metrics):
+    """The whole self-check in the bundle: the core steps, then the window steps (every
+    dialog and menu action that needs no person, a training process included), each ok."""
+    from annotator.selfcheck import STEPS, WINDOW_STEPS
+
+    names = [name for name, _ in STEPS]
     t0 = time.perf_counter()
     proc = run(frozen, "--self-check", env=env, check=False)
     seconds = time.perf_counter() - t0
     print(proc.stdout)
     assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     lines = proc.stdout.strip().splitlines()
-    assert lines[-1].startswith("self-check passed (")
-    assert all(line.startswith("ok   ") for line in lines[:-1])
+    assert len(lines) == len(names) + 1, lines
+    for name, line in zip(names, lines, strict=False):
+        assert line.startswith(f"ok   {name} ("), line
+    assert [n for n, _ in WINDOW_STEPS] == names[-len(WINDOW_STEPS) :]
+    assert lines[-1] == f"self-check passed ({len(names)} steps)"
     assert "frozen app in" in lines[0]
+    by_name = dict(zip(names, lines, strict=False))
+    assert "learning curve of 2 points" in by_name["dialog: Models"]
+    # the training ran in the bundle's own executable, not in a Python from elsewhere
+    assert f"{frozen.name} train in" in by_name["action: Train now"]
+    metrics.update(self_check_s=round(seconds, 1))
     say(request, f"self-check: {lines[-1]} in {seconds:.1f} s")
 
 
