@@ -23,6 +23,8 @@ import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -166,3 +168,21 @@ class ReadOnlyPlace:
             else {}  # fmt: skip
         return subprocess.run([sys.executable, "-m", "annotator", *args], capture_output=True,
                               text=True, env=env, cwd="/", **who)  # fmt: skip
+
+
+@contextmanager
+def tiny_file_system(target: Path, size: str = "64k") -> Iterator[Path]:
+    """A real file system of `size` (tmpfs) at `target`, as full as a disk gets; the test
+    is skipped where this system does not allow mounting one (not root, a container
+    without CAP_SYS_ADMIN)."""
+    target.mkdir(exist_ok=True)
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)],
+                          capture_output=True, text=True)  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {done.stderr.strip()}")
+    try:
+        yield target
+    finally:
+        _unmount(target)

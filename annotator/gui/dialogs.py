@@ -218,7 +218,9 @@ def run_import(parent: QWidget | None, db_path: Path, paths: list[Path], annotat
     label = f"Importing {paths[0].name}…" if n == 1 else f"Importing {n} files…"
     task = run_task(parent, "Import", label, db_path, work)
     if task.error is not None:
-        inform(parent, "Import failed", f"Nothing more was imported: {task.error}")
+        from .error_text import reason  # an OSError in plain words, never "[Errno 28]"
+
+        inform(parent, "Import failed", f"Nothing more was imported: {reason(task.error)}")
         return None
     return task.result
 
@@ -573,7 +575,9 @@ def run_export(parent: QWidget | None, db_path: Path, options: dict):
         inform(parent, "Export refused", str(task.error).split("\n")[0], detail)
         return None
     if task.error is not None:
-        inform(parent, "Export failed", str(task.error))
+        from .error_text import sentence  # an OSError in plain words, never "[Errno 28]"
+
+        inform(parent, "Export failed", sentence(task.error, where=options.get("out")))
         return None
     report = task.result
     said = describe(report, options.get("format", "spacy"),

@@ -1,11 +1,13 @@
 """One plain sentence for a person, whatever went wrong underneath: no PySide wrapper
-text ("Error calling Python override of …"), no SQL."""
+text ("Error calling Python override of …"), no SQL, no "[Errno 28]" (an OSError goes
+through `annotator.core.os_errors.describe`)."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
 
+from annotator.core.os_errors import describe
 from annotator.core.project import ConflictError, ProjectError, StorageError
 
 _WRAPPER = re.compile(r"^Error calling Python override of [\w:]+\(\):\s*")
@@ -24,9 +26,10 @@ def is_storage(exc: BaseException) -> bool:
     return isinstance(exc, StorageError) or not isinstance(exc, ProjectError)
 
 
-def reason(exc: BaseException) -> str:
+def reason(exc: BaseException, where=None) -> str:
     """Why it failed, as a clause that can follow "…: ". Core messages are already
-    sentences for people; SQLite's are translated."""
+    sentences for people; SQLite's are translated; an OSError is described, naming `where`
+    when it names no file itself."""
     text = _WRAPPER.sub("", str(exc)).strip()
     if isinstance(exc, ConflictError):
         return CONFLICT
@@ -43,7 +46,15 @@ def reason(exc: BaseException) -> str:
         return f"the project file could not be written ({text or type(exc).__name__})"
     if isinstance(exc, ProjectError):
         return text or "the project file could not be changed"
+    if isinstance(exc, OSError):
+        return describe(exc, where)
     return text or type(exc).__name__
+
+
+def sentence(exc: BaseException, where=None) -> str:
+    """`reason` as a sentence of its own, for a dialog: capitalised, with a full stop."""
+    text = reason(exc, where).rstrip(".")
+    return text[:1].upper() + text[1:] + "."
 
 
 def not_saved(what: str, exc: BaseException) -> str:

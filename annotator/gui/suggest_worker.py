@@ -14,6 +14,10 @@ starts a new generation for every project and every change of model or patterns,
 whatever arrives with another tag, and disconnects the relay of a stopped job. Within a
 generation each request has a serial number: a result older than the newest request for
 its article (made, say, before a decision changed the suggestions) is dropped too.
+
+Suggestions never depend on saving them: on a read-only project (or a full disk) the
+service keeps them in memory and says so in its `unsaved` line, which leads the state's
+message; the job sends the state again whenever that line comes or goes.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from annotator.core.project import Project
 from annotator.core.records import Span
+
+from .error_text import reason
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +147,14 @@ class SuggestJob:
         with self._cond:
             return self._wanted is not None or self.stopped
 
+    def _say_state(self, service, said: tuple | None) -> tuple:
+        """Send the service's state unless it was the last one sent (`said`): after the
+        load, and whenever its `unsaved` line comes or goes."""
+        state = (service.state, service.message or "", getattr(service, "unsaved", None))
+        if state != said:
+            self._emit("state", state)
+        return state
+
     def _run(self) -> None:
         project = None
         try:
@@ -154,9 +168,9 @@ class SuggestJob:
                 service.load(project, should_stop=lambda: self.stopped)
             except Exception as exc:  # a broken model must not take the window down
                 log.exception("loading the suggestion model failed")
-                self._emit("state", ("error", f"Suggestions failed to load: {exc}"))
+                self._emit("state", ("error", f"Suggestions failed to load: {reason(exc)}"))
                 return
-            self._emit("state", (service.state, service.message or ""))
+            said = self._say_state(service, None)
             if service.state == "error":
                 return
             while (wanted := self._next()) is not None:
@@ -164,15 +178,17 @@ class SuggestJob:
                 if article_id is not None:
                     spans = service.compute(project, article_id)
                     self._emit("suggestions", (serial, article_id, list(spans)))
+                    said = self._say_state(service, said)
                 for other in prefetch:
                     if self._newer_request():
                         break  # the window moved on: serve that first
                     if not service.has_machine(project, other):
                         service.prefetch(project, [other])
+                        said = self._say_state(service, said)
                     warm_tokens(project, other)
         except Exception as exc:
             log.exception("suggestions failed")
-            self._emit("state", ("error", f"Suggestions failed: {exc}"))
+            self._emit("state", ("error", f"Suggestions failed: {reason(exc)}"))
         finally:
             if project is not None:
                 project.close()
@@ -191,6 +207,7 @@ class SuggestionFeed(QObject):
         super().__init__(parent)
         self.project: Project | None = None
         self.state, self.message = "off", ""
+        self.unsaved: str | None = None  # the service's line: suggestions are not saved
         self.tag: Tag | None = None
         self._job: SuggestJob | None = None
         self._relay: _Relay | None = None
@@ -232,7 +249,7 @@ class SuggestionFeed(QObject):
         self._job, self._relay, self.tag = None, None, None
         self.project, self._service = None, None
         self._newest.clear()
-        self.state, self.message = "off", ""
+        self.state, self.message, self.unsaved = "off", "", None
 
     @property
     def running(self) -> SuggestJob | None:
@@ -247,8 +264,9 @@ class SuggestionFeed(QObject):
         if tag != self.tag or self.project is None:
             return  # another project's, or an earlier generation's
         if kind == "state":
-            state, message = payload
-            if state != "loading":
+            state, message, *rest = payload
+            self.unsaved = rest[0] if rest else None
+            if state not in ("loading", self.state):  # said again: only the message changed
                 # Loading may have given the project the model's labels and a fingerprint.
                 self.project.invalidate_caches()
                 cls = service_class()
