@@ -68,6 +68,12 @@ def make_project(folder: Path, leave_wal: bool = False) -> Path:
     return folder / NAME
 
 
+def cli(*args) -> subprocess.CompletedProcess:
+    """The command line as this test's own user (setting up, where it may write)."""
+    return subprocess.run([sys.executable, "-m", "annotator", *map(str, args)],
+                          capture_output=True, text=True)  # fmt: skip
+
+
 def spans(found) -> list[tuple]:
     return [(s.start, s.end, s.label) for s in found]
 
@@ -255,3 +261,37 @@ def test_the_cli_exports_a_read_only_project(tmp_path, leave_wal):
     pending = {t["text"]: [(s["start"], s["end"], s["label"]) for s in t.get("spans", [])]
                for t in tasks if t["text"] != TEXTS[2]}  # fmt: skip
     assert pending == {TEXTS[0]: EXPECTED[1], TEXTS[1]: EXPECTED[2]}  # computed, not cached
+
+
+def test_team_commands_read_annotators_files_and_pools_in_read_only_folders(tmp_path):
+    """Annotators' files on a read-only share: merged, split from, agreement read; never
+    "unable to open database file"."""
+    place = ReadOnlyPlace(tmp_path, in_process=False)
+    pool = make_project(place.work)
+    done = cli("split", "--db", pool, "--annotators", "alice,bob", "--out",
+               place.work / "team", "--overlap", "1")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for name, label in (("alice", "ORG"), ("bob", "PERSON")):
+        with Project(place.work / "team" / f"{name}.annotator.db") as p:
+            aid = p.article_ids()[0]
+            p.set_status(aid, "accepted", confirm=[Span(0, 7, label)], annotator=name)
+    files = [f"team/{n}.annotator.db" for n in ("alice", "bob")]
+    done = cli("merge", "--db", place.work / "team.db", *(place.work / f for f in files))
+    assert done.returncode == 0, done.stderr
+    for path in [*place.work.glob("*.db"), *place.work.glob("team/*.db")]:
+        Project(path).close()  # the last connection, a writing one: no -wal, no -shm left
+    assert not [*place.work.glob("**/*-wal"), *place.work.glob("**/*-shm")]
+    out = place.writable_folder()
+    before = digest(place.work)
+    with place as view:
+        merged = place.run("merge", "--db", str(out / "team.db"), *(str(view / f) for f in files))
+        split = place.run("split", "--db", str(view / NAME), "--annotators", "carol,dan",
+                          "--out", str(out / "split"))  # fmt: skip
+        agreement = place.run("agreement", "--db", str(view / "team.db"), "--json")
+    place.cleanup()
+    assert merged.returncode == 0, merged.stderr
+    assert "2 versions added" in merged.stderr
+    assert split.returncode == 0, split.stderr
+    assert agreement.returncode == 0, agreement.stderr
+    assert json.loads(agreement.stdout)["overlap_articles"] == 1
+    assert digest(place.work) == before

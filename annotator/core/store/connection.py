@@ -122,6 +122,14 @@ def connect_read_only(path: Path) -> tuple[sqlite3.Connection, bool]:
     return sqlite3.connect(uri + "?immutable=1", uri=True, timeout=timeout), True
 
 
+def read_only_uri(path: Path) -> str:
+    """The URI SQLite can read `path` through (for `ATTACH` and other connections): the
+    one `connect_read_only` found working."""
+    conn, immutable = connect_read_only(path)
+    conn.close()
+    return path.resolve().as_uri() + ("?immutable=1" if immutable else "?mode=ro")
+
+
 def identify(path: Path) -> str:
     """What the file is, read without changing it: "missing", "empty", "ours",
     "legacy" (an Annotator project from before application_id), or raise
@@ -197,6 +205,9 @@ def translate(exc: sqlite3.Error, path: Path) -> ProjectError:
     elif "full" in text:
         msg = (f"the disk holding {path.name} is full: nothing more can be saved (free some "
                "space and try again)")  # fmt: skip
+    elif "unable to open" in text:
+        msg = (f"{path.name} could not be opened: check that it and its folder are there and "
+               "can be read")  # fmt: skip
     elif "disk i/o" in text:
         msg = f"{path.name} could not be written (a disk error)"
     elif isinstance(exc, sqlite3.IntegrityError):

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import ProjectError
 from ..project import Project
 from ..store import versions
-from ..store.connection import identify
+from ..store.connection import identify, read_only_uri
 from ..store.schema import SCHEMA_VERSION
 from ..store.settings import now
 from ..store.versions import spans_json
@@ -61,7 +61,7 @@ def _readable(source: Path, scratch: Path) -> Path:
     if kind in ("missing", "empty"):
         raise ProjectError(f"{source}: no such project file" if kind == "missing"
                            else f"{source}: is empty, not a project file")  # fmt: skip
-    conn = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
+    conn = sqlite3.connect(read_only_uri(source), uri=True)  # a read-only folder too
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     finally:
@@ -69,7 +69,7 @@ def _readable(source: Path, scratch: Path) -> Path:
     if kind == "ours" and version == SCHEMA_VERSION:
         return source
     copy = scratch / f"{len(list(scratch.iterdir()))}-{source.name}"
-    src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
+    src = sqlite3.connect(read_only_uri(source), uri=True)
     dst = sqlite3.connect(copy)
     try:
         src.backup(dst)
@@ -100,7 +100,7 @@ def merge_files(team_path: Path, sources: Sequence[Path]) -> MergeReport:
 
 
 def _merge_one(team: Project, source: Path, path: Path, report: MergeReport) -> None:
-    src = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    src = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         setting = src.execute("SELECT value FROM settings WHERE key = 'annotator'").fetchone()
         default = (json.loads(setting[0]) if setting else "") or source.name.split(".")[0]

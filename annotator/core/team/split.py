@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..errors import ProjectError
 from ..project import Project
+from ..store.connection import read_only_uri
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # Per-article tables copied for the articles of a share (spans: work already done on them).
@@ -107,7 +108,7 @@ def _write_share(pool_path: Path, target: Path, ids: list[int], settings: dict, 
     conn = sqlite3.connect(partial.resolve().as_uri(), uri=True, isolation_level=None)
     try:
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("ATTACH DATABASE ? AS pool", [Path(pool_path).resolve().as_uri() + "?mode=ro"])
+        conn.execute("ATTACH DATABASE ? AS pool", [read_only_uri(Path(pool_path))])
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("CREATE TEMP TABLE pick (id INTEGER PRIMARY KEY)")
         conn.executemany("INSERT INTO pick VALUES (?)", [(i,) for i in ids])
