@@ -25,6 +25,10 @@ predicate). When one runs out, every pattern using it is skipped *for that text*
 is matched again without them, so the others match exactly as if those patterns were not
 in the file), and :attr:`PatternMatcher.skipped` counts it; :meth:`PatternMatcher.warnings`
 reports each such pattern once, with its line and the number of texts.
+
+**Long texts** are matched a piece at a time (:class:`~.pieces.PieceRuler`), with exactly
+the entities the ruler gives on the whole text, matches across a piece cut included; no Doc
+of the whole text is made.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from annotator.core.records import Span, check_label_name
 
-from .pieces import PIECE_CHARS, make_doc
+from .pieces import PIECE_CHARS, PieceRuler, make_doc, piece_docs
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -312,6 +316,7 @@ class PatternMatcher:
             self._locate_error(lang, source_name)
             raise
         self._rulers: dict[frozenset[int], Any] = {frozenset(): ruler}
+        self._piece_rulers: dict[frozenset[int], PieceRuler] = {}
         self.labels: tuple[str, ...] = tuple(ruler.labels)
         # An empty ruler warns (W036) on every doc; with no patterns, only tokenize.
         self._empty = not self.patterns
@@ -349,11 +354,18 @@ class PatternMatcher:
 
             if len(self._rulers) > 32:  # each distinct set of skipped patterns: rare
                 self._rulers = {frozenset(): self._rulers[frozenset()]}
+                self._piece_rulers = {}
             nlp = spacy.blank(self.nlp.lang, vocab=self.nlp.vocab)
             ruler = nlp.add_pipe("entity_ruler")
             ruler.add_patterns([e for i, e in enumerate(self._entries) if i not in excluded])
             self._rulers[excluded] = ruler
         return ruler
+
+    def _piece_ruler(self, excluded: frozenset[int]) -> PieceRuler:
+        found = self._piece_rulers.get(excluded)
+        if found is None:
+            found = self._piece_rulers[excluded] = PieceRuler(self._ruler(excluded))
+        return found
 
     def _out_of_time(self) -> set[int]:
         """Patterns using a regular expression that ran out of time on this text."""
@@ -366,8 +378,9 @@ class PatternMatcher:
         return [Span(e.start_char, e.end_char, e.label_, SOURCE) for e in doc.ents]
 
     def doc(self, text: str) -> Doc:
-        """Tokenize ``text`` with the blank tokenizer (in pieces when it is long) and run
-        the ruler on it; patterns out of time are skipped (see the module doc)."""
+        """Tokenize ``text`` with the blank tokenizer into one Doc (of the whole text, even
+        a long one) and run the ruler on it; patterns out of time are skipped (see the
+        module doc). :meth:`spans` finds the same without a Doc of the whole text."""
         doc = make_doc(self.nlp, text, self.piece_chars)
         if self._empty:
             return doc
@@ -387,8 +400,37 @@ class PatternMatcher:
             self.skipped[i] += 1
         return doc
 
+    def spans(self, text: str, pieces: Iterable[tuple[int, Doc]] | None = None) -> list[Span]:
+        """The matches in ``text`` (those of :meth:`doc`), found a piece at a time.
+
+        ``pieces``: the text's ``(offset, Doc)`` pieces as :func:`~.pieces.piece_docs` makes
+        them with :attr:`nlp` (made here when None); they are all read, once, whatever is
+        found. A pattern that runs out of time is left out and the text matched again, its
+        pieces made afresh."""
+        if pieces is None:
+            pieces = piece_docs(self.nlp, text, self.piece_chars)
+        if self._empty:
+            for _ in pieces:
+                pass
+            return []
+        self._clock.start()
+        excluded: frozenset[int] = frozenset()
+        while True:
+            if len(excluded) == len(self.patterns):
+                found = []
+                break
+            found = self._piece_ruler(excluded).find(pieces)
+            late = self._out_of_time() - excluded
+            if not late:
+                break
+            excluded |= late
+            pieces = piece_docs(self.nlp, text, self.piece_chars)
+        for i in excluded:
+            self.skipped[i] += 1
+        return [Span(start, end, label, SOURCE) for start, end, label in found]
+
     def __call__(self, text: str) -> list[Span]:
-        return self.spans_of(self.doc(text))
+        return self.spans(text)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[Span]]:
         for text in texts:
