@@ -30,6 +30,16 @@ patterns and decisions alone and :attr:`Suggester.model_error` says why when it 
 
 Worker processes (``n_process > 1``) fork on Linux only (:func:`use_fork`); elsewhere
 spaCy's own ``n_process`` (spawn) runs the model and this process does the rest.
+
+Memory is bounded by a piece, not by the text nor the batch: the model is given batches of
+at most ``batch_size`` pieces *and* ``piece_chars`` characters (so the pieces of a long text
+go one at a time: a batch of twelve 100,000-character pieces took 3.5 GB of activations),
+each Doc is reduced to its entities at once, and the patterns and the alignment tokenize
+the text a piece at a time (:func:`~.pieces.piece_docs`). What stays is the text, its spans
+and one piece's Docs. Forked workers get jobs of at most ``batch_size`` texts and
+``piece_chars`` characters (a longer text alone). With spaCy's ``n_process`` (spawn), texts
+of one piece go through its worker processes in batches of ``batch_size``; the pieces of a
+longer text are run here, a batch at a time as above.
 """
 
 from __future__ import annotations
@@ -41,6 +51,7 @@ import json
 import multiprocessing
 import sys
 import warnings
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -48,7 +59,6 @@ from typing import TYPE_CHECKING
 
 from annotator.core.records import Span
 
-from .align import align_spans
 from .merge import DEFAULT_ORDER, Dismissed, group_by_source, merge, relabel
 from .models import (
     DEFAULT_MODELS,
@@ -61,7 +71,7 @@ from .models import (
     resolve_model,
 )
 from .patterns import REGEX_BUDGET, PatternMatcher, patterns_fingerprint
-from .pieces import PIECE_CHARS, make_doc, split_text
+from .pieces import PIECE_CHARS, iter_pieces, piece_docs
 from .propagate import DecisionIndex
 
 if TYPE_CHECKING:
@@ -101,15 +111,93 @@ def no_model_chosen(model: str | Path | None) -> bool:
     return model is None or str(model).strip().lower() in NO_MODEL_NAMES
 
 
-def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for text in texts:
-        batch.append(text)
-        if len(batch) == size:
+def _batches(items: Iterable, size: int, chars: int, length=len) -> Iterator[list]:
+    """Consecutive items, at most `size` and `chars` characters (`length`) per batch; an
+    item longer than `chars` is a batch of its own."""
+    batch: list = []
+    held = 0
+    for item in items:
+        n = length(item)
+        if batch and (len(batch) >= size or held + n > chars):
             yield batch
-            batch = []
+            batch, held = [], 0
+        batch.append(item)
+        held += n
     if batch:
         yield batch
+
+
+class _Text:
+    """A text whose pieces are with the model: the entities found so far."""
+
+    __slots__ = ("text", "spans", "waiting", "issued")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.spans: list[Span] = []
+        self.waiting = 0  # pieces given to the model and not back yet
+        self.issued = False  # every piece has been given
+
+
+def _run_model(nlp: Language, batch: list[tuple[_Text, int, str]]) -> None:
+    """The model on a batch of pieces: each text gets its entities, and no Doc outlives
+    this call."""
+    docs = nlp.pipe([piece for _, _, piece in batch], batch_size=len(batch))
+    for (entry, offset, _), doc in zip(batch, docs, strict=True):
+        entry.spans.extend(Span(offset + e.start_char, offset + e.end_char, e.label_, "model")
+                           for e in doc.ents)  # fmt: skip
+        entry.waiting -= 1
+
+
+class _Aligner:
+    """Model entities snapped to the tokens of the tokenizer export uses, a piece at a time
+    (as :func:`~.align.align_spans` does on the whole text's Doc). The entities are sorted
+    and each lies within a piece of the model's; the tokenizer's pieces may be cut
+    elsewhere (another ``max_length``), so the tokens of the previous piece are kept too."""
+
+    def __init__(self, text_length: int, spans: list[Span]) -> None:
+        self.n = text_length
+        self.todo = spans
+        self.next = 0
+        self.out: list[Span] = []
+        self.seen: set[Span] = set()
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def through(self, pieces: Iterable[tuple[int, Doc]]) -> Iterator[tuple[int, Doc]]:
+        """Yields `pieces` on, aligning the entities each one completes."""
+        from spacy.attrs import IDX, IS_SPACE, LENGTH
+
+        for offset, doc in pieces:
+            # Tokens ending before the next entity starts are of no more use.
+            cut = self.todo[self.next].start if self.next < len(self.todo) else self.n + 1
+            k = bisect_right(self.ends, cut)
+            del self.starts[:k], self.ends[:k]
+            rows = doc.to_array([IDX, LENGTH, IS_SPACE]).astype("int64")
+            rows = rows[rows[:, 2] == 0]
+            self.starts += (rows[:, 0] + offset).tolist()
+            self.ends += (rows[:, 0] + rows[:, 1] + offset).tolist()
+            self._align(offset + len(doc.text))
+            yield offset, doc
+        self._align(self.n + 1)
+
+    def _align(self, end: int) -> None:
+        todo, starts, ends = self.todo, self.starts, self.ends
+        while self.next < len(todo) and (todo[self.next].end <= end or end > self.n):
+            s = todo[self.next]
+            self.next += 1
+            start, stop = max(0, s.start), min(self.n, s.end)
+            if start >= stop:
+                continue
+            first = bisect_right(ends, start)  # as TokenIndex.snap
+            last = bisect_left(starts, stop) - 1
+            if first > last or first >= len(starts):
+                continue
+            snapped = starts[first], ends[last]
+            new = s if snapped == (s.start, s.end) else Span(*snapped, s.label, s.source)
+            if new not in self.seen:
+                self.seen.add(new)
+                self.out.append(new)
 
 
 # Bump when this package's output changes for the same inputs (it is part of the fingerprint).
@@ -321,24 +409,24 @@ class Suggester:
         some articles because a regular expression ran out of time (with their line)."""
         return self.patterns.warnings() if self.patterns is not None else []
 
-    def _machine(
-        self, text: str, model_docs: list[tuple[int, Doc]] | None, merged: bool
-    ) -> list[Span]:
-        """Machine spans of one text; ``model_docs``: the model's docs of its pieces, each
-        with the offset of its piece in ``text`` (None without a model)."""
-        if self.patterns is not None:
-            doc = self.patterns.doc(text)
-            candidates = {"pattern": PatternMatcher.spans_of(doc)}
-        else:
-            doc = make_doc(self.tokenizer_nlp, text, self.piece_chars)
-            candidates = {}
-        if model_docs is not None:
-            ents = [
-                Span(offset + e.start_char, offset + e.end_char, e.label_, "model")
-                for offset, piece in model_docs
-                for e in piece.ents
-            ]
-            candidates["model"] = align_spans(doc, ents)
+    def _machine(self, text: str, model: list[Span] | None, merged: bool) -> list[Span]:
+        """Machine spans of one text; ``model``: the model's entities in it (None without
+        a model). The text is tokenized a piece at a time, once, for the patterns and the
+        alignment of the model's entities together."""
+        nlp = self.patterns.nlp if self.patterns is not None else self.tokenizer_nlp
+        aligner = _Aligner(len(text), model) if model else None
+        candidates: dict[str, list[Span]] = {}
+        if self.patterns is not None or aligner is not None:
+            pieces = piece_docs(nlp, text, self.piece_chars)
+            if aligner is not None:
+                pieces = aligner.through(pieces)
+            if self.patterns is not None:
+                candidates["pattern"] = self.patterns.spans(text, pieces)
+            else:
+                for _ in pieces:
+                    pass
+        if model is not None:
+            candidates["model"] = aligner.out if aligner is not None else []
         if merged:
             return merge(candidates, self.order)
         rank = {src: i for i, src in enumerate(self.order)}
@@ -371,27 +459,69 @@ class Suggester:
     def _suggest_here(
         self, texts: Iterable[str], batch_size: int, n_process: int, merged: bool
     ) -> Iterator[list[Span]]:
+        for text, model in self._model_spans(texts, batch_size, n_process):
+            yield self._machine(text, model, merged)
+
+    def _model_spans(
+        self, texts: Iterable[str], batch_size: int, n_process: int
+    ) -> Iterator[tuple[str, list[Span] | None]]:
+        """Each text with the model's entities in it (None without a model), in order."""
         nlp = self._nlp
         if nlp is None:
             for text in texts:
-                yield self._machine(text, None, merged)
+                yield text, None
             return
         limit = min(self.piece_chars, nlp.max_length)
-        plans: collections.deque[tuple[str, list[tuple[int, str]]]] = collections.deque()
+        if n_process == 1:
+            yield from self._model_here(nlp, texts, batch_size, limit)
+            return
+        # spaCy's worker processes for texts of one piece; the pieces of longer ones here
+        for long, run in itertools.groupby(texts, key=lambda text: len(text) > limit):
+            if long:
+                yield from self._model_here(nlp, run, batch_size, limit)
+            else:
+                yield from self._model_spawned(nlp, run, batch_size, n_process)
 
-        def pieces() -> Iterator[str]:
+    @staticmethod
+    def _model_spawned(
+        nlp: Language, texts: Iterable[str], batch_size: int, n_process: int
+    ) -> Iterator[tuple[str, list[Span]]]:
+        """Texts of one piece each, through spaCy's own worker processes (spawn)."""
+        queue: collections.deque[str] = collections.deque()
+
+        def feed() -> Iterator[str]:
             for text in texts:
-                parts = split_text(text, limit)
-                plans.append((text, parts))
-                for _, part in parts:
-                    yield part
+                queue.append(text)
+                yield text
 
-        docs = iter(nlp.pipe(pieces(), batch_size=batch_size, n_process=n_process))
-        for first in docs:  # nlp.pipe keeps the order: a text's pieces come out together
-            text, parts = plans.popleft()
-            got = [first, *itertools.islice(docs, len(parts) - 1)]
-            yield self._machine(text, [(off, d) for (off, _), d in zip(parts, got, strict=True)],
-                                merged)  # fmt: skip
+        for doc in nlp.pipe(feed(), batch_size=batch_size, n_process=n_process):
+            yield queue.popleft(), [Span(e.start_char, e.end_char, e.label_, "model")
+                                    for e in doc.ents]  # fmt: skip
+
+    def _model_here(
+        self, nlp: Language, texts: Iterable[str], batch_size: int, limit: int
+    ) -> Iterator[tuple[str, list[Span]]]:
+        """The model in this process, on batches of at most `batch_size` pieces and `limit`
+        characters; each Doc is reduced to its entities at once."""
+        pending: collections.deque[_Text] = collections.deque()
+
+        def pieces() -> Iterator[tuple[_Text, int, str]]:
+            for text in texts:
+                entry = _Text(text)
+                pending.append(entry)
+                for offset, piece in iter_pieces(text, limit):
+                    entry.waiting += 1
+                    yield entry, offset, piece
+                entry.issued = True
+
+        for batch in _batches(pieces(), batch_size, limit, length=lambda item: len(item[2])):
+            _run_model(nlp, batch)
+            while pending and pending[0].issued and not pending[0].waiting:
+                done = pending.popleft()
+                yield done.text, done.spans
+        while pending:  # the input has ended: every piece was given
+            done = pending.popleft()
+            yield done.text, done.spans
 
     def _suggest_forked(
         self, texts: Iterable[str], batch_size: int, n_process: int, merged: bool
@@ -417,7 +547,7 @@ class Suggester:
                     self.patterns.skipped.update(skipped)
                 return spans
 
-            for batch in _batches(texts, batch_size):
+            for batch in _batches(texts, batch_size, self.piece_chars):
                 in_flight.append(pool.apply_async(_suggest_batch, ((batch, merged),)))
                 if len(in_flight) >= 2 * n_process:
                     yield from collect()
