@@ -5,11 +5,18 @@ suggestion engine (model entities on another tokenizer's doc) all snap through h
 
 Uses the tokenizer of the project's language (`spacy.blank(lang)`), the same one export
 uses, so a span made in the window always falls on the boundaries spaCy trains with.
+
+Memory: a `TokenIndex` holds two arrays of 8-byte offsets (the token texts are read from the
+article text when needed), and a long article is tokenized a paragraph piece at a time (cut
+only where spaCy's tokenizer splits anyway, so the tokens are those of the whole text): no
+`Doc` of a whole long article is made, and the index of a 1.2M-character article is ~4 MB.
 """
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from functools import lru_cache
 
 
@@ -20,22 +27,50 @@ def blank(lang: str = "en"):
     return spacy.blank(lang)
 
 
-class TokenIndex:
-    """Start and end offsets (code points) of every non-space token of a text."""
+PIECE_CHARS = 100_000  # a longer text is tokenized a paragraph at a time (see the module doc)
 
-    def __init__(self, text: str, lang: str = "en", *, doc=None):
-        if doc is None:
-            doc = blank(lang).tokenizer(text)  # the tokenizer alone has no max_length
-        toks = [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
-        self.starts = [s for s, _ in toks]
-        self.ends = [e for _, e in toks]
+
+def _docs(text: str, lang: str, limit: int = PIECE_CHARS) -> Iterator[tuple[int, object]]:
+    """``(offset, Doc)`` of the text's paragraph pieces, one at a time; the whole text at
+    once for a tokenizer other than spaCy's rule-based one (where a newline may not be a
+    token boundary)."""
+    from spacy.tokenizer import Tokenizer
+
+    from annotator.core.suggest.pieces import iter_pieces  # here: suggest imports this module
+
+    tokenizer = blank(lang).tokenizer  # the tokenizer alone has no max_length
+    if not isinstance(tokenizer, Tokenizer):
+        yield 0, tokenizer(text)
+        return
+    for offset, piece in iter_pieces(text, limit, paragraphs=True):
+        yield offset, tokenizer(piece)
+
+
+class TokenIndex:
+    """Start and end offsets (code points) of every non-space token of a text.
+    `piece_chars`: a longer text is tokenized a paragraph piece at a time."""
+
+    def __init__(self, text: str, lang: str = "en", *, doc=None, piece_chars: int = PIECE_CHARS):
+        from spacy.attrs import IDX, IS_SPACE, LENGTH
+
+        self.starts, self.ends = array("q"), array("q")
+        pieces = _docs(text, lang, piece_chars) if doc is None else [(0, doc)]
+        for offset, piece in pieces:
+            rows = piece.to_array([IDX, LENGTH, IS_SPACE]).astype("int64")
+            rows = rows[rows[:, 2] == 0]
+            self.starts.frombytes((rows[:, 0] + offset).tobytes())
+            self.ends.frombytes((rows[:, 0] + rows[:, 1] + offset).tobytes())
+        self.text = text
         self.text_length = len(text)
-        self.words = [text[s:e] for s, e in toks]
 
     @classmethod
     def of_doc(cls, doc) -> TokenIndex:
         """The boundaries of an already tokenized spaCy Doc."""
         return cls(doc.text, doc=doc)
+
+    def word(self, i: int) -> str:
+        """The text of token `i`."""
+        return self.text[self.starts[i] : self.ends[i]]
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -65,12 +100,18 @@ class TokenIndex:
         last = bisect_left(self.ends, end)
         if first >= len(self.starts) or last >= len(self.ends) or first > last:
             return []
-        key = self.words[first : last + 1]
-        n = len(key)
-        return [(self.starts[i], self.ends[i + n - 1])
-                for i in range(len(self.words) - n + 1)
-                if i != first and self.words[i] == key[0]
-                and self.words[i : i + n] == key]  # fmt: skip
+        key = [self.word(i) for i in range(first, last + 1)]
+        n, text, starts, ends = len(key), self.text, self.starts, self.ends
+        out = []
+        at = text.find(key[0])
+        while at != -1:  # where the first token's text occurs, then is it a token there
+            i = bisect_left(starts, at)
+            if (i != first and i + n <= len(starts) and starts[i] == at
+                    and ends[i] == at + len(key[0])
+                    and all(self.word(i + k) == key[k] for k in range(1, n))):  # fmt: skip
+                out.append((starts[i], ends[i + n - 1]))
+            at = text.find(key[0], at + 1)
+        return out
 
     def resize(self, start: int, end: int, side: str, delta: int) -> tuple[int, int] | None:
         """Grow (delta=+1) or shrink (delta=-1) a token-aligned span by one token at

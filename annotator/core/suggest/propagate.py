@@ -19,11 +19,18 @@ updated as articles come and go.
 
 The index is incremental: :meth:`DecisionIndex.add` an article when it is accepted,
 :meth:`DecisionIndex.remove_article` it when that is undone or re-edited.
+
+Long texts are tokenized a piece at a time (:func:`~.pieces.piece_docs`, the tokens of the
+whole text): ``find`` carries the last few tokens of a piece into the next, so a sequence
+across a cut is found, and ``add`` keeps the article's words (the index) and its token
+offsets only while it reads its spans; no Doc of a whole long text is made.
 """
 
 from __future__ import annotations
 
 import sys
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import count
@@ -32,7 +39,7 @@ from typing import TYPE_CHECKING
 from annotator.core.records import Span
 
 from .merge import Dismissed, is_dismissed
-from .pieces import make_doc
+from .pieces import PIECE_CHARS, piece_docs
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -44,14 +51,17 @@ Key = tuple[str, ...]
 
 
 class DecisionIndex:
-    """Accepted mentions (token sequences) and their labels, and a finder for them."""
+    """Accepted mentions (token sequences) and their labels, and a finder for them.
+    ``piece_chars``: longer texts are tokenized in pieces (see :mod:`.pieces`)."""
 
-    def __init__(self, lang: str = "en", *, nlp: Language | None = None) -> None:
+    def __init__(self, lang: str = "en", *, nlp: Language | None = None,
+                 piece_chars: int = PIECE_CHARS) -> None:  # fmt: skip
         if nlp is None:
             import spacy
 
             nlp = spacy.blank(lang)
         self.nlp = nlp
+        self.piece_chars = piece_chars
         self._counts: dict[Key, Counter[str]] = {}
         self._labels: dict[Key, str] | None = None
         self._first: dict[str, set[int]] | None = None  # first token -> key lengths
@@ -77,21 +87,34 @@ class DecisionIndex:
             index.add(text, spans)
         return index
 
-    def _keys(self, text: str, spans: Iterable[Span]) -> Iterator[tuple[Key, str]]:
-        # in pieces when longer than spaCy's max_length
-        yield from self._keys_in(make_doc(self.nlp, text), spans)
+    def _tokens(self, text: str) -> tuple[tuple[str, ...], array, array]:
+        """The text's token texts (interned), and each token's start and end offsets."""
+        from spacy.attrs import IDX, LENGTH
 
-    def _keys_in(self, doc: Doc, spans: Iterable[Span]) -> Iterator[tuple[Key, str]]:
+        words: list[str] = []
+        starts, ends = array("q"), array("q")
+        for offset, doc in piece_docs(self.nlp, text, self.piece_chars):  # one piece at a time
+            words.extend(sys.intern(t.text) for t in doc)
+            rows = doc.to_array([IDX, LENGTH]).astype("int64")
+            starts.frombytes((rows[:, 0] + offset).tobytes())
+            ends.frombytes((rows[:, 0] + rows[:, 1] + offset).tobytes())
+        return tuple(words), starts, ends
+
+    def _keys_in(self, words: tuple[str, ...], starts: array, ends: array,
+                 spans: Iterable[Span]) -> Iterator[tuple[Key, str]]:  # fmt: skip
+        """Keys of the spans that start and end on token boundaries (as ``Doc.char_span``)."""
         for s in spans:
-            span = doc.char_span(s.start, s.end)
-            if span is None or len(span) == 0:
+            first = bisect_left(starts, s.start)
+            last = bisect_left(ends, s.end)
+            if (first >= len(starts) or starts[first] != s.start or last >= len(ends)
+                    or ends[last] != s.end or last < first):  # fmt: skip
                 self.skipped += 1
                 continue
-            yield tuple(t.text for t in span), s.label
+            yield words[first : last + 1], s.label
 
     def keys_of(self, text: str, spans: Iterable[Span]) -> list[tuple[Key, str]]:
         """The (token sequence, label) entries that :meth:`add` would make."""
-        return list(self._keys(text, spans))
+        return list(self._keys_in(*self._tokens(text), spans))
 
     def add(self, text: str, spans: Iterable[Span], article_id: int | None = None) -> None:
         """Index an accepted article: its spans' keys, and its words for occurrence counts.
@@ -99,9 +122,9 @@ class DecisionIndex:
         if article_id is None:
             article_id = next(self._auto_ids)
         self.remove_article(article_id)
-        doc = make_doc(self.nlp, text)
-        words = tuple(sys.intern(t.text) for t in doc)
-        keys = list(self._keys_in(doc, spans))
+        words, starts, ends = self._tokens(text)
+        keys = list(self._keys_in(words, starts, ends, spans))
+        del starts, ends
         self.add_keys(keys)
         self._docs[article_id], self._doc_keys[article_id] = words, keys
         for word in set(words):
@@ -148,8 +171,8 @@ class DecisionIndex:
 
     def remove(self, text: str, spans: Iterable[Span]) -> None:
         """Undo an earlier :meth:`add` (without an id) of the same text and spans."""
-        words = tuple(t.text for t in make_doc(self.nlp, text))
-        keys = self.keys_of(text, spans)
+        words, starts, ends = self._tokens(text)
+        keys = list(self._keys_in(words, starts, ends, spans))
         aid = next((a for a, w in self._docs.items()
                     if a < 0 and w == words and self._doc_keys[a] == keys), None)  # fmt: skip
         if aid is not None:
@@ -196,32 +219,48 @@ class DecisionIndex:
     def find(self, text_or_doc: str | Doc, dismissed: Dismissed = frozenset(),
              min_precision: float = 0.0) -> list[Span]:  # fmt: skip
         """Every occurrence of an accepted sequence whose precision is at least
-        `min_precision`, minus ``dismissed``, sorted by start."""
+        `min_precision`, minus ``dismissed``, sorted by start (then end)."""
         if not self._counts:
             return []
-        doc = make_doc(self.nlp, text_or_doc) if isinstance(text_or_doc, str) else text_or_doc
+        if isinstance(text_or_doc, str):
+            pieces = piece_docs(self.nlp, text_or_doc, self.piece_chars)
+        else:
+            pieces = iter([(0, text_or_doc)])
         labels = self.labels
         first = self._lengths_by_first()
-        words = [t.text for t in doc]
-        n = len(words)
+        carry = max(len(key) for key in self._counts) - 1  # tokens a key can reach back
+        words: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
         out: list[Span] = []
-        for i, word in enumerate(words):
-            lengths = first.get(word)
-            if not lengths:
-                continue
-            for length in sorted(lengths):
-                if i + length > n:
-                    break
-                key = tuple(words[i : i + length])
-                label = labels.get(key)
-                if label is None:
+        for offset, doc in pieces:
+            done = len(words)  # the tokens carried over: keys within them were found before
+            words += [t.text for t in doc]
+            starts += [offset + t.idx for t in doc]
+            ends += [offset + t.idx + len(t.text) for t in doc]
+            n = len(words)
+            for i, word in enumerate(words):
+                lengths = first.get(word)
+                if not lengths:
                     continue
-                if min_precision > 0 and self.precision(key) < min_precision:
-                    continue
-                last = doc[i + length - 1]
-                span = Span(doc[i].idx, last.idx + len(last.text), label, SOURCE)
-                if not (dismissed and is_dismissed(span, dismissed)):
-                    out.append(span)
+                for length in sorted(lengths):
+                    if i + length > n:
+                        break
+                    if i + length <= done:
+                        continue
+                    key = tuple(words[i : i + length])
+                    label = labels.get(key)
+                    if label is None:
+                        continue
+                    if min_precision > 0 and self.precision(key) < min_precision:
+                        continue
+                    span = Span(starts[i], ends[i + length - 1], label, SOURCE)
+                    if not (dismissed and is_dismissed(span, dismissed)):
+                        out.append(span)
+            keep = min(carry, n)
+            words, starts, ends = words[n - keep :], starts[n - keep :], ends[n - keep :]
+        if len(out) > 1:
+            out.sort(key=lambda s: (s.start, s.end))  # as if the text were one Doc
         return out
 
 
