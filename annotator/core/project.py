@@ -12,7 +12,7 @@ nothing already returned from a call. Not thread-safe: open one Project per thre
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .errors import (
@@ -252,6 +252,15 @@ class Project:
 
     def cache_suggestions(self, items: Iterable[tuple[int, str, Sequence[Span]]]) -> int:
         return self.cache.put(items)
+
+    def cached_decisions(self, article_id: int, signature: Callable[[], str]
+                         ) -> list[Span] | None:  # fmt: skip
+        """The project's decisions found in the article under `signature()` (see
+        SuggestionService.decisions_signature), or None."""
+        return self.cache.get_decisions(article_id, signature)
+
+    def cache_decisions(self, article_id: int, signature: str, spans: Sequence[Span]) -> None:
+        self.cache.put_decisions(article_id, signature, spans)
 
     def uncached_article_ids(self, fingerprint: str, status: str | Sequence[str] = "pending"
                              ) -> Sequence[int]:  # fmt: skip

@@ -136,10 +136,14 @@ class SuggestJob:
         if not self.stopped:
             self._relay.delivered.emit((self.tag, kind, payload))
 
-    def _next(self):
+    def _next(self, loading: threading.Thread | None = None):
+        """The newest request (None once stopped), or, with `loading`, None as soon as
+        that thread ends (the model is in: time to say so)."""
         with self._cond:
             while self._wanted is None and not self.stopped:
-                self._cond.wait()
+                if loading is not None and not loading.is_alive():
+                    return None
+                self._cond.wait(None if loading is None else 0.25)
             wanted, self._wanted = self._wanted, None
         return None if self.stopped else wanted
 
@@ -155,6 +159,32 @@ class SuggestJob:
             self._emit("state", state)
         return state
 
+    def _prefetch(self, service, project: Project, ids, said: tuple | None) -> tuple | None:
+        """Compute the machine suggestions of the next articles ahead of time (and their
+        tokens), unless the window asks for something else meanwhile."""
+        for other in ids:
+            if self._newer_request():
+                break  # the window moved on: serve that first
+            if not service.has_machine(project, other):
+                service.prefetch(project, [other])
+                said = self._say_state(service, said)
+            warm_tokens(project, other)
+        return said
+
+    def _load_model(self, suggester) -> None:
+        """On a thread of its own: only the model (spaCy, seconds), nothing of the project
+        (its connection belongs to the worker thread), so that the worker answers what
+        the cache can answer meanwhile."""
+        try:
+            suggester.load()
+        except Exception as exc:  # a broken model must not take the window down
+            log.exception("loading the suggestion model failed")
+            self._load_error = exc
+        finally:
+            with self._cond:
+                self._cond.notify()
+            _LIVE.discard(threading.current_thread())
+
     def _run(self) -> None:
         project = None
         try:
@@ -164,28 +194,59 @@ class SuggestJob:
                 self._emit("state", ("error", UNAVAILABLE))
                 return
             service = cls.from_project(project)
-            try:
-                service.load(project, should_stop=lambda: self.stopped)
-            except Exception as exc:  # a broken model must not take the window down
-                log.exception("loading the suggestion model failed")
-                self._emit("state", ("error", f"Suggestions failed to load: {reason(exc)}"))
+            # First what needs no model (the suggester, the index of the project's own
+            # decisions), then the model on a thread of its own: an article whose machine
+            # suggestions are cached gets its final ones at once, not seconds later.
+            if not service.prepare(project):
+                self._say_state(service, None)
                 return
-            said = self._say_state(service, None)
-            if service.state == "error":
-                return
-            while (wanted := self._next()) is not None:
+            self._load_error = None
+            loading = threading.Thread(target=self._load_model, args=(service.suggester,),
+                                       name=f"model-{self.tag[1]}", daemon=True)  # fmt: skip
+            _LIVE.add(loading)
+            loading.start()
+            said, early = None, []  # early: (serial, article) answered before the model
+            ahead: list[int] = []  # to prefetch once the model is in
+            while True:
+                if loading is not None and not loading.is_alive():
+                    if self._load_error is not None:
+                        self._emit("state", ("error", "Suggestions failed to load: "
+                                             f"{reason(self._load_error)}"))  # fmt: skip
+                        return
+                    fingerprint = service.fingerprint
+                    service.finish_loading(project, should_stop=lambda: self.stopped)
+                    said = self._say_state(service, said)
+                    if service.state in ("error", "stopped"):
+                        return
+                    loading = None
+                    if early and service.fingerprint != fingerprint and not self._newer_request():
+                        # the model did not load as cached: what was answered early changes
+                        serial, article_id = early[-1]
+                        self.request(serial, article_id, ahead)
+                    else:
+                        said = self._prefetch(service, project, ahead, said)
+                wanted = self._next(loading)
+                if wanted is None:
+                    if self.stopped:
+                        return
+                    continue  # the model is in
                 serial, article_id, prefetch = wanted
                 if article_id is not None:
+                    if loading is not None and not service.has_machine(project, article_id):
+                        loading.join()  # this one needs the model
+                        with self._cond:
+                            if self._wanted is None:
+                                self._wanted = wanted
+                        continue
                     spans = service.compute(project, article_id)
                     self._emit("suggestions", (serial, article_id, list(spans)))
+                    if loading is not None:
+                        early.append((serial, article_id))
                     said = self._say_state(service, said)
-                for other in prefetch:
-                    if self._newer_request():
-                        break  # the window moved on: serve that first
-                    if not service.has_machine(project, other):
-                        service.prefetch(project, [other])
-                        said = self._say_state(service, said)
-                    warm_tokens(project, other)
+                if loading is None:
+                    said = self._prefetch(service, project, prefetch, said)
+                else:
+                    ahead = list(prefetch)
         except Exception as exc:
             log.exception("suggestions failed")
             self._emit("state", ("error", f"Suggestions failed: {reason(exc)}"))
@@ -197,8 +258,9 @@ class SuggestJob:
 
 class SuggestionFeed(QObject):
     """What the window talks to. `preliminary()` is what can be drawn at once (cached
-    machine suggestions, without the project's own decisions); `suggestionsReady` brings
-    the final ones from the worker. `settled` is True when no worker will deliver."""
+    machine suggestions, with the project's own decisions when they were kept and still
+    hold); `suggestionsReady` brings the final ones from the worker. `settled` is True
+    when no worker will deliver."""
 
     stateChanged = Signal(str, str)
     suggestionsReady = Signal(int, object)  # article id, list[Span]: final, current generation
@@ -283,20 +345,23 @@ class SuggestionFeed(QObject):
         """True when no suggestions will come from the worker."""
         return self.state in ("off", "error")
 
-    def preliminary(self, article_id: int) -> list[Span]:
-        """What can be drawn at once while the worker computes the final suggestions."""
+    def preliminary(self, article_id: int) -> tuple[list[Span], bool]:
+        """What can be drawn at once while the worker computes the final suggestions, and
+        whether it is final already: the project keeps the article's machine suggestions
+        and the decisions found in it, and nothing was accepted or changed since (at
+        start-up, the article the window was last on)."""
         project = self.project
         if project is None:
-            return []
+            return [], False
         if self._service is not None:
             try:
-                found = self._service.cached(project, article_id)
+                found, final = self._service.lookup(project, article_id)
             except Exception:  # a broken cache must not stop annotation
                 log.exception("reading cached suggestions failed")
-                found = None
+                found, final = None, False
             if found is not None:
-                return found
-        return fallback_suggestions(project, article_id)
+                return found, final
+        return fallback_suggestions(project, article_id), False
 
     def fallback(self, article_id: int) -> list[Span]:
         return fallback_suggestions(self.project, article_id) if self.project else []

@@ -3,9 +3,13 @@ whether it is final, and what `a` does before it is.
 
 An article is drawn at once with what is certain or cached (`preliminary`: cached machine
 suggestions, or the imported ones) and a "Loading suggestions…" note; the worker's result,
-which also holds the project's own decisions, replaces it and is *final*. `ready` is
-emitted only when the final suggestions are drawn, or when no worker will deliver (off or
-failed: then the imported suggestions are final).
+which also holds the project's own decisions, replaces it and is *final*. When the project
+kept the decisions found in the article and nothing was accepted or changed since (the
+article the window was last on, at start-up), the cache alone is final and drawn so at
+once. Spans that change when the worker's result replaces what was drawn glow for a moment
+(`ArticleView.flash`), so the eye catches them. `ready` is emitted only when the final
+suggestions are drawn, or when no worker will deliver (off or failed: then the imported
+suggestions are final).
 
 Accept (`a`) stores exactly what is on screen, and only final suggestions:
 
@@ -83,8 +87,10 @@ class SuggestionDisplay:
         if self.feed.settled:
             self.suggestions, self.final = self.feed.fallback(article_id), True
         else:
-            self.suggestions, self.final = self.feed.preliminary(article_id), False
-            if self.suggestions:  # cached ones are drawn: let the paint go first (see ASK_...)
+            # final already when the project kept everything the worker would add; the
+            # worker is asked all the same (a new model may change them: they glow then)
+            self.suggestions, self.final = self.feed.preliminary(article_id)
+            if self.suggestions or self.final:  # drawn: let the paint go first (ASK_...)
                 self._ask_timer.start()
             else:
                 self._request_suggestions()
@@ -109,6 +115,8 @@ class SuggestionDisplay:
     def _suggestions_ready(self, article_id: int, spans: list) -> None:
         if self.article is None or article_id != self.article.id:
             return
+        if self.final and list(spans) == list(self.suggestions or ()):
+            return  # drawn as final from the project's cache, and confirmed: nothing moves
         self._set_final(list(spans))
 
     def _suggester_state(self, state: str, message: str) -> None:
@@ -123,8 +131,16 @@ class SuggestionDisplay:
         self._update_status()
 
     def _set_final(self, spans: list[Span]) -> None:
+        before = {(s.start, s.end, s.label): s for s in self.shown if not s.confirmed}
+        drawn = bool(self.suggestions)  # something was on screen already
         self.suggestions, self.final = spans, True
         self._redraw_spans()
+        if drawn:  # what changed under the annotator's eyes glows for a moment
+            after = {(s.start, s.end, s.label): s for s in self.shown if not s.confirmed}
+            added = [s for k, s in after.items() if k not in before]
+            gone = [s for k, s in before.items() if k not in after]
+            if added or gone:
+                self.view.flash(added, gone)
         self._note_timer.stop()
         self.pages.set_note(None)
         self.ready.emit()

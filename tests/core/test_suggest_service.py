@@ -237,7 +237,12 @@ def test_without_a_usable_model_patterns_and_decisions_are_computed(tmp_path, mo
         assert shown(got, texts[1]) == {("Kyiv", "GPE", "decision"), ("Reuters", "ORG", "pattern")}
         assert svc.cached(p, ids[1]) == got and svc.has_machine(p, ids[1])
         again = SuggestionService.from_project(p)  # the window's UI-thread service
+        # no spaCy there: the decisions found by compute() were kept with the article, and
+        # nothing was accepted since, so the cache alone gives the final suggestions
+        assert again.cached(p, ids[1]) == got and again.cached_final(p, ids[1]) == got
+        p.set_status(ids[0], "pending")  # the accepted work changed: no longer known
         assert again.cached(p, ids[1]) == [s for s in got if s.source == "pattern"]
+        assert again.cached_final(p, ids[1]) is None
 
 
 def test_suggest_model_none_means_no_model(tmp_path):

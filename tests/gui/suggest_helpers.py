@@ -35,28 +35,29 @@ def make_project(path: Path, texts: list[str], *, patterns: Path | None = None,
 
 
 class LoadGate:
-    """Holds SuggestionService.load in the worker thread until `open()`, for the project
-    files named (all when None)."""
+    """Holds the worker's first step (SuggestionService.prepare: the suggester and the
+    index of decisions, before the model loads) until `open()`, for the project files
+    named (all when None): nothing can be computed until then."""
 
     def __init__(self, monkeypatch, names: set[str] | None = None):
         self.names = names
         self.entered = threading.Event()
         self.opened = threading.Event()
         self.loaded = threading.Event()
-        real = SuggestionService.load
+        real = SuggestionService.prepare
         gate = self
 
-        def load(service, project, **kwargs):
+        def prepare(service, project, *args, **kwargs):
             if gate.names is None or project.path.name in gate.names:
                 gate.entered.set()
                 gate.opened.wait(GATE_TIMEOUT)
                 try:
-                    return real(service, project, **kwargs)
+                    return real(service, project, *args, **kwargs)
                 finally:
                     gate.loaded.set()
-            return real(service, project, **kwargs)
+            return real(service, project, *args, **kwargs)
 
-        monkeypatch.setattr(SuggestionService, "load", load)
+        monkeypatch.setattr(SuggestionService, "prepare", prepare)
 
     def open(self) -> None:
         self.opened.set()

@@ -127,19 +127,19 @@ EXIT_SCRIPT = textwrap.dedent(r"""
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, sys.argv[2])
     app = QApplication([])
-    from annotator.core.suggest.service import SuggestionService
+    from annotator.core.suggest.engine import Suggester
     from annotator.gui.main_window import MainWindow
     from annotator.gui.settings import AppSettings
 
     loading = threading.Event()
-    real_load = SuggestionService.load
+    real_load = Suggester.load
 
-    def load(self, project, **kwargs):  # the real model, then slower still
+    def load(self):  # the real model (on the worker's loading thread), then slower still
         loading.set()
-        real_load(self, project, **kwargs)
+        real_load(self)
         time.sleep(60)
 
-    SuggestionService.load = load
+    Suggester.load = load
     win = MainWindow(sys.argv[1], AppSettings())
     win.show()
     deadline = time.monotonic() + 60

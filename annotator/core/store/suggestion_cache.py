@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ..records import Span
 from .connection import Store
 from .settings import now
 
 IMPORT_FINGERPRINT = "import"  # what callers pass to mean "the suggestions that came with it"
+DECISIONS = "decisions"  # the row of an article's decisions (see put_decisions)
 
 
 class SuggestionCache:
@@ -57,6 +58,38 @@ class SuggestionCache:
                 rows,
             )
         return len(rows)
+
+    # ---- the project's decisions found in an article -------------------------------
+    # Kept under the fingerprint DECISIONS with the signature of the accepted work they
+    # were found in: at start-up the window draws an article's final suggestions from the
+    # cache alone (no spaCy, no index of the accepted articles) while nothing was accepted
+    # or changed since they were found.
+    def put_decisions(self, article_id: int, signature: str, spans: Sequence[Span]) -> None:
+        value = json.dumps({"signature": signature,
+                            "spans": [[s.start, s.end, s.label, s.source] for s in spans]})
+        with self.store.write():
+            self.store.conn.execute(
+                "INSERT INTO suggestions(article_id, fingerprint, spans, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(article_id, fingerprint) "
+                "DO UPDATE SET spans = excluded.spans, created_at = excluded.created_at",
+                [article_id, DECISIONS, value, now()],
+            )
+
+    def get_decisions(self, article_id: int, signature: Callable[[], str]
+                      ) -> list[Span] | None:  # fmt: skip
+        """The decisions found in the article under `signature()` (asked only when some
+        were kept: it may cost a scan of the accepted articles); None if none were kept
+        under it (the accepted work changed since, or they were never looked for)."""
+        row = self.store.conn.execute(
+            "SELECT spans FROM suggestions WHERE article_id = ? AND fingerprint = ?",
+            [article_id, DECISIONS],
+        ).fetchone()
+        if row is None:
+            return None
+        value = json.loads(row[0])
+        if not isinstance(value, dict) or value.get("signature") != signature():
+            return None
+        return [Span(*s) for s in value["spans"]]
 
     def uncached_ids(self, fingerprint: str, statuses: Sequence[str] = ("pending",)
                      ) -> Sequence[int]:  # fmt: skip

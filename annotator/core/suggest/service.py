@@ -27,6 +27,7 @@ suggestions.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -307,27 +308,53 @@ class SuggestionService:
         missing model: `state` becomes "no-model" and `message` says how to add one.
         `should_stop()` true once the model is loaded: a load nobody waits for any more
         (the window moved on) writes nothing to the project; `state` becomes "stopped"."""
+        if self.prepare(project):
+            self.load_model(project, should_stop)
+
+    def prepare(self, project: Project) -> bool:
+        """The part of `load` that needs no model (importing spaCy, tokenizing the accepted
+        articles): the suggester, its fingerprint (which never loads the model) and the
+        index of the project's decisions. Afterwards `compute()` answers at once for an
+        article whose machine suggestions are cached, so the window's first article gets
+        its final suggestions without waiting for the model. False (and `state` "error")
+        when the project's settings cannot be used."""
         unsaved: list[str] = []
         try:
             suggester = configure_suggester(project, *self._overrides, unsaved=unsaved)
-            suggester.load()
         except ProjectError as exc:
             self.state, self.message = "error", str(exc)
-            return
+            return False
+        with self._lock:
+            self.suggester = suggester
+            if suggester.fingerprint != self.fingerprint:
+                self._memory.clear()
+            self.fingerprint = suggester.fingerprint
+            if unsaved:
+                self.unsaved = not_saved_note(unsaved[0])
+            elif project.read_only:  # nothing this service computes can be kept
+                self.unsaved = not_saved_note(read_only_sentence(project.path))
+            self.refresh_decisions(project)
+        return True
+
+    def load_model(self, project: Project, should_stop=None) -> None:
+        """The rest of `load`: the model itself (seconds), then `state` and `message`."""
+        with self._lock:
+            self.suggester.load()
+        self.finish_loading(project, should_stop)
+
+    def finish_loading(self, project: Project, should_stop=None) -> None:
+        """After `suggester.load()` (which may run on a thread of its own: it touches
+        neither the project nor the service): `state`, `message`, the fingerprint."""
+        suggester = self.suggester
+        with self._lock:
+            if suggester.fingerprint != self.fingerprint:  # the model failed to load
+                self._memory.clear()
+                self.fingerprint = suggester.fingerprint
         if should_stop is not None and should_stop():
             self.state, self.message = "stopped", "Stopped before it was used"
             return
-        self.suggester = suggester
-        if suggester.fingerprint != self.fingerprint:
-            self._memory.clear()
-        self.fingerprint = suggester.fingerprint
         if project.get_setting("last_fingerprint") != self.fingerprint:
             self._saved(lambda: project.set_setting("last_fingerprint", self.fingerprint))
-        if unsaved:
-            self.unsaved = not_saved_note(unsaved[0])
-        elif project.read_only:  # nothing this service computes can be kept
-            self.unsaved = not_saved_note(read_only_sentence(project.path))
-        self.refresh_decisions(project)
         if suggester.model_error:
             self.state, self.message = "no-model", suggester.model_error
         elif suggester.model_note:  # the model has none of the project's labels
@@ -368,7 +395,32 @@ class SuggestionService:
                 indexed[art.id] = art.version
         self._decisions_sig = sig
 
-    def _finish(self, project: Project, art, machine: list[Span]) -> list[Span]:
+    def decisions_signature(self, project: Project) -> str:
+        """What the decisions found in an article depend on: the accepted work, the
+        precision they must have earned, the tokenizer's language."""
+        precision = project.get_setting("propagation_precision", PROPAGATION_PRECISION)
+        return json.dumps([list(project.accepted_signature()), precision, project.language])
+
+    def _decisions_in(self, project: Project, art, keep: bool = False) -> list[Span] | None:
+        """The project's decisions found in the article: from the index once `prepare()`
+        built it (`keep`: and kept in the project, for the next start-up), else from what
+        was kept if nothing was accepted or changed since; None when unknown."""
+        if self.suggester is None:  # the UI thread's service, or before prepare()
+            return project.cached_decisions(art.id, lambda: self.decisions_signature(project))
+        precision = project.get_setting("propagation_precision", PROPAGATION_PRECISION)
+        index = self._decisions
+        if precision is None or index is None or not len(index):
+            found = []
+        else:
+            found = index.find(art.text, min_precision=precision)
+        if keep and not project.read_only:
+            signature = self.decisions_signature(project)
+            if project.cached_decisions(art.id, lambda: signature) != found:
+                self._saved(lambda: project.cache_decisions(art.id, signature, found))
+        return found
+
+    def _finish(self, project: Project, art, machine: list[Span],
+                decisions: list[Span] | None) -> list[Span]:  # fmt: skip
         """Machine + imported + decisions, with the project's current label map, labels
         and merge order (read now: a rename or a new map shows at once)."""
         from .engine import finalize
@@ -380,8 +432,8 @@ class SuggestionService:
         )
         return finalize(
             art.text,
-            [*machine, *imported],
-            self._decisions if self.suggester is not None else None,  # none before load()
+            [*machine, *imported, *(decisions or ())],  # grouped by source in finalize
+            None,
             blocked=[s.span for s in project.spans(art.id)],
             dismissed=project.dismissed(art.id),
             order=tuple(order),
@@ -398,10 +450,25 @@ class SuggestionService:
 
     def cached(self, project: Project, article_id: int) -> list[Span] | None:
         """Suggestions from the cache, or None when the machine ones must be computed
-        (`compute()`). Accepted articles: [] (they show their stored spans only)."""
+        (`compute()`). Accepted articles: [] (they show their stored spans only). Before
+        `prepare()` (the UI thread's service) the project's decisions are left out unless
+        they were kept for this article and nothing was accepted since: see
+        `cached_final`."""
+        return self.lookup(project, article_id)[0]
+
+    def cached_final(self, project: Project, article_id: int) -> list[Span] | None:
+        """The article's final suggestions from what the project keeps alone (no spaCy, no
+        index): its cached machine suggestions and the decisions found in it when nothing
+        was accepted or changed since. None when either is missing."""
+        spans, complete = self.lookup(project, article_id)
+        return spans if complete else None
+
+    def lookup(self, project: Project, article_id: int, keep: bool = False
+               ) -> tuple[list[Span] | None, bool]:  # fmt: skip
+        """(`cached()`, whether that is final: the project's decisions are in it)."""
         art = project.article(article_id)
         if art.status == "accepted":
-            return []
+            return [], True
         machine = (
             project.cached_suggestions(article_id, self.fingerprint) if self.fingerprint else None
         )
@@ -409,9 +476,10 @@ class SuggestionService:
             machine = self._memory.get(article_id)
         if machine is None:
             if self._computable():
-                return None
+                return None, False
             machine = []  # nothing can be computed: imported suggestions only
-        return self._finish(project, art, machine)
+        decisions = self._decisions_in(project, art, keep)
+        return self._finish(project, art, machine, decisions), decisions is not None
 
     def has_machine(self, project: Project, article_id: int) -> bool:
         """True when nothing would have to be computed for this article (cheap)."""
@@ -431,15 +499,16 @@ class SuggestionService:
         suggestions). Works without a model: patterns and decisions are computed then."""
         with self._lock:
             self.refresh_decisions(project)
-            found = self.cached(project, article_id)
+            found = self.lookup(project, article_id, keep=True)[0]
             if found is not None:
                 return found
             art = project.article(article_id)
             if self.suggester is None:  # not loaded yet
-                return self._finish(project, art, [])
+                return self._finish(project, art, [], self._decisions_in(project, art))
             machine = next(self.suggester.suggest_docs([art.text], merged=False))
             self._keep(project, [(article_id, self.fingerprint, machine)])
-            return self._finish(project, art, machine)
+            return self._finish(project, art, machine,
+                                self._decisions_in(project, art, keep=True))  # fmt: skip
 
     def prefetch(self, project: Project, article_ids: Sequence[int]) -> None:
         """Compute and cache the machine suggestions of several articles in one pipe."""
