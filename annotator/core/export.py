@@ -256,6 +256,10 @@ def export_project(
                 message += f"; {report.warnings[-1]}"
             raise NothingToExportError(message, report)
         written = {str(final / n): report.checksums[n] for n in names}
+        if project.read_only:  # what was written cannot be recorded in the project
+            report.warnings.append(
+                f"{project.path.name} is read-only here, so it cannot remember writing "
+                f"{target.name}: a later export will not replace it (move it away first)")
         current = guard.check(target, format)  # again: the target may have changed meanwhile
         guard.record({p: [d, *([current[p]] if p in current else [])] for p, d in written.items()})
         if format != "jsonl":
@@ -390,7 +394,10 @@ class _Guard:
         return current
 
     def record(self, files: dict[str, list[str]], prune: bool = False) -> None:
-        """Store the accepted checksums of ``files``; ``prune`` forgets files that are gone."""
+        """Store the accepted checksums of ``files``; ``prune`` forgets files that are gone.
+        Nothing on a read-only project (the export says so)."""
+        if self.project.read_only:
+            return
         fresh = dict(self.project.get_setting(EXPORTS_SETTING, {}) or {})
         fresh.update(files)
         if prune:

@@ -51,3 +51,17 @@ def search_hits(text: str, query: str) -> list[tuple[int, int]]:
                 hits.append((m.start(), m.start() + _matched(token, word)))
                 break
     return hits
+
+
+def matches_all(text: str, query: str) -> bool:
+    """True when every word of `query` is a prefix of a word of `text` (as the index
+    matches: ignoring case and accents)."""
+    words = {f for f in map(fold, search_words(query)) if f}
+    if not words:
+        return False
+    for m in _WORD.finditer(text):
+        folded = fold(m.group()[:64])
+        words = {w for w in words if not folded.startswith(w)}
+        if not words:
+            return True
+    return False

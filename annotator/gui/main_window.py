@@ -235,10 +235,12 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
         self.settings.add_recent(project.path)
         self.undo_stack.clear()
         self.versions.clear()
-        self.setWindowTitle(f"{project.path.name} — Annotator")
+        self.setWindowTitle(f"{project.path.name} — Annotator"
+                            + (" (read-only: nothing can be saved)" if project.read_only else ""))
         self.side.set_project(project)
         self.reload_labels()
-        offer = self._label_offer(project) if self._start_worker and self.interactive else None
+        asking = self._start_worker and self.interactive and not project.read_only
+        offer = self._label_offer(project) if asking else None  # (labels could not be saved)
         if offer is None:
             self.feed.start(project, run_worker=self._start_worker)
         else:  # asked over the window once it shows; suggestions start after the answer
@@ -385,7 +387,7 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
 
     # ---- status and changes made elsewhere --------------------------------------------------
     def _update_status(self) -> None:
-        self.work.update(self._counts, self.feed.state, self.feed.message)
+        self.work.update(self._counts, self.feed.state, self.feed.message, self.feed.unsaved)
         self.side.set_counts(self._counts)
 
     def show_error(self, message: str, dialog: bool = False) -> None:

@@ -88,7 +88,7 @@ class SearchWorker(QObject):
     def _index(self, project: Project) -> None:
         try:
             left = project.articles.unindexed()
-            if not left:
+            if not left or project.read_only:  # read-only: searches read the rest as text
                 return
             while left > 0 and not self._stopped:
                 self.indexing.emit(left)

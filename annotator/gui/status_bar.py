@@ -58,7 +58,8 @@ class WorkStatus:
         hours = (time.monotonic() - self.session_start) / 3600
         return self.session_count / hours if self.session_count and hours > 1 / 60 else None
 
-    def update(self, counts: dict, state: str, message: str) -> None:
+    def update(self, counts: dict, state: str, message: str, unsaved: str | None = None) -> None:
+        """`unsaved`: the suggestion service's line when what it computes is not saved."""
         total = counts.get("articles", 0)
         done = total - counts.get("pending", 0)
         self.progress_label.setText(f"{done:,} / {total:,} done" if total else "No articles")
@@ -68,6 +69,8 @@ class WorkStatus:
         text = SUGGESTER_TEXT.get(state, f"Suggestions: {state}")
         if state == "ready" and message.endswith(PATTERNS_ONLY):  # the model has no such label
             text = "Suggestions: patterns and decisions only"
+        if unsaved:
+            text += " (not saved)"
         self.suggester_label.setText(text)
         self.suggester_label.setToolTip(message or text)
 

@@ -67,6 +67,8 @@ def test_the_window_on_a_read_only_project_suggests_and_saves_nothing(read_only_
     assert "not saved" in win.feed.unsaved and "read-only" in win.feed.unsaved
     assert win.feed.message.startswith(win.feed.unsaved)
     assert win.suggester_label.toolTip().startswith(win.feed.unsaved)
+    assert win.suggester_label.text().endswith("(not saved)")  # seen, not only on hover
+    assert "(read-only: nothing can be saved)" in win.windowTitle()
 
     qtbot.keyClick(win.view, Qt.Key_A)
     qtbot.waitUntil(lambda: len(told) == 2, timeout=5000)

@@ -186,7 +186,7 @@ class Articles:
             conds.append("status = ?")
             args.append(status)
         if search and search.strip():
-            if catch_up:
+            if catch_up and not self.store.read_only:
                 self.ensure_search_index()
             return self._search(search, conds, args, limit, sort, descending)
         if conds:
@@ -200,7 +200,11 @@ class Articles:
 
     def _search(self, text: str, conds: list[str], args: list, limit: int | None, sort: str,
                 descending: bool) -> list[int]:  # fmt: skip
-        """A search: the index drives, in id order, so the first page stops early."""
+        """A search: the index drives, in id order, so the first page stops early. A
+        read-only project cannot index what the index is missing: that part is read as
+        text (words compared as the index would: prefixes, ignoring case and accents)."""
+        if self.store.read_only and self.unindexed():
+            return self._search_all(text, conds, args, limit, sort, descending)
         expr = expanded_query(self.store.conn, text)
         if expr is None:
             return []
@@ -212,6 +216,26 @@ class Articles:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [r[0] for r in self._q(sql, [expr, *args]).fetchall()]
+
+    def _search_all(self, text: str, conds: list[str], args: list, limit: int | None,
+                    sort: str, descending: bool) -> list[int]:  # fmt: skip
+        from ..search_hits import matches_all
+
+        upto = self._q("SELECT indexed_upto FROM search_index_state").fetchone()[0]
+        found = set()
+        if upto:
+            expr = expanded_query(self.store.conn, text)
+            if expr is not None:
+                found.update(r[0] for r in self._q(
+                    "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [expr]))
+        tail = self._q("SELECT id, title, text FROM articles WHERE id > ?", [upto])
+        found.update(aid for aid, title, body in tail if matches_all(f"{title}\n{body}", text))
+        where = "".join(f" AND {c}" for c in conds)
+        way = "DESC" if descending else "ASC"
+        order = f"id {way}" if sort == "id" else f"status {way}, id {way}"
+        ids = [r[0] for r in self._q(f"SELECT id FROM articles WHERE 1{where} ORDER BY {order}",
+                                     args) if r[0] in found]  # fmt: skip
+        return ids if limit is None else ids[:limit]
 
     def unindexed(self) -> int:
         """How many articles the search index is missing (cheap: a range of rowids)."""
