@@ -33,7 +33,7 @@ spaCy's own ``n_process`` (spawn) runs the model and this process does the rest.
 
 Memory is bounded by a piece, not by the text nor the batch: the model is given batches of
 at most ``batch_size`` pieces *and* ``piece_chars`` characters (so the pieces of a long text
-go one at a time: a batch of twelve 100,000-character pieces took 3.5 GB of activations),
+go one at a time: the 13 pieces of a 1.2M-character article in one batch took 3.5 GB),
 each Doc is reduced to its entities at once, and the patterns and the alignment tokenize
 the text a piece at a time (:func:`~.pieces.piece_docs`). What stays is the text, its spans
 and one piece's Docs. Forked workers get jobs of at most ``batch_size`` texts and
