@@ -126,7 +126,10 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot read {path}: {exc}") from exc
+        from ..os_errors import describe
+
+        why = describe(exc, path) if isinstance(exc, OSError) else f"{path}: {exc}"
+        raise ModelError(f"cannot read the model's files: {why}") from exc
 
 
 def _read_config(data_dir: Path):
@@ -138,7 +141,10 @@ def _read_config(data_dir: Path):
     try:
         return spacy.util.load_config(cfg_path, interpolate=False)
     except Exception as exc:  # thinc raises several kinds
-        raise ModelError(f"cannot read {cfg_path}: {exc}") from exc
+        from ..os_errors import describe
+
+        why = describe(exc, cfg_path) if isinstance(exc, OSError) else f"{cfg_path}: {exc}"
+        raise ModelError(f"cannot read the model's config: {why}") from exc
 
 
 # --------------------------------------------------------------------------- inspecting

@@ -98,7 +98,9 @@ def read_patterns(path: str | Path) -> list[dict]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise PatternsError(f"{path}: cannot read patterns file: {exc}") from exc
+        from ..os_errors import describe
+
+        raise PatternsError(f"cannot read the patterns file: {describe(exc, path)}") from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
