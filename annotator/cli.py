@@ -554,8 +554,9 @@ def train_cmd(
         if as_json:
             print(json.dumps(info), flush=True)
         else:
-            typer.echo(f"step {info['step']:>5}  epoch {info['epoch']:>3}  dev F {info['f']:.3f}"
-                       f"  {info['seconds']:.0f} s", err=True)
+            typer.echo(f"epoch {info['epoch']:>2} of at most {info['max_epochs']}  dev F "
+                       f"{info['f']:.3f}  {info['seconds']:.0f} s, at most {info['left']:.0f} s "
+                       "left", err=True)  # fmt: skip
 
     with open_project(db, must_exist=True) as project:
         result = train_ner(project, TrainOptions(base=base, max_minutes=max_time), progress)
@@ -577,16 +578,22 @@ def train_cmd(
     s = record.scores
     typer.echo(f"{'overall':<20} {s['p']:>6.3f} {s['r']:>6.3f} {s['f']:>6.3f}")
     before = record.baseline or {}
+    in_use = "no model (patterns and decisions)" if before.get("none") else "the model in use"
     if not before.get("none"):
         typer.echo(f"the model in use before: F {before.get('f', 0):.3f}")
     mine, theirs = record.scores.get("suggestions"), before.get("suggestions")
     if mine and theirs:
         typer.echo(f"suggestions on the dev articles (with patterns and decisions): F "
-                   f"{mine['f']:.3f} with it, {theirs['f']:.3f} with the model in use")
+                   f"{mine['f']:.3f} with it, {theirs['f']:.3f} with {in_use}")
+    case = record.scores.get("adoption")
+    if case is not None:
+        from annotator.core.train.adoption import describe
+
+        typer.echo(describe(case, in_use))
     typer.echo(f"saved in {record.path}" + (f", copied to {out}" if out else ""))
     typer.echo("now the project's suggestion model" if record.activated else
-               f"not used for suggestions (it does not beat the current model); "
-               f"`annotator models activate {record.id}` to use it anyway")
+               f"not used for suggestions; `annotator models activate {record.id}` to use "
+               "it anyway")
 
 
 models_app = typer.Typer(help="List the project's trained models, or make one its suggestion "

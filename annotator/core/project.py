@@ -254,13 +254,14 @@ class Project:
         return self.cache.put(items)
 
     def cached_decisions(self, article_id: int, signature: Callable[[], str]
-                         ) -> list[Span] | None:  # fmt: skip
-        """The project's decisions found in the article under `signature()` (see
-        SuggestionService.decisions_signature), or None."""
+                         ) -> tuple[list[Span], list[Span]] | None:  # fmt: skip
+        """(the project's decisions found in the article, the machine spans they veto)
+        under `signature()` (see SuggestionService.decisions_signature), or None."""
         return self.cache.get_decisions(article_id, signature)
 
-    def cache_decisions(self, article_id: int, signature: str, spans: Sequence[Span]) -> None:
-        self.cache.put_decisions(article_id, signature, spans)
+    def cache_decisions(self, article_id: int, signature: str, spans: Sequence[Span],
+                        vetoed: Sequence[Span] = ()) -> None:  # fmt: skip
+        self.cache.put_decisions(article_id, signature, spans, vetoed)
 
     def uncached_article_ids(self, fingerprint: str, status: str | Sequence[str] = "pending"
                              ) -> Sequence[int]:  # fmt: skip

@@ -256,7 +256,9 @@ def test_suggest_model_none_means_no_model(tmp_path):
 
 def test_renaming_a_label_shows_at_once_without_recomputing(tmp_path):
     _needs_model()
-    t0 = "Vladimir Putin met NATO leaders in Moscow."
+    # (Putin is not in t0: left unlabelled in an accepted article, the model's PERSON on
+    # him would be vetoed by the project's own decisions)
+    t0 = "The president met NATO leaders in Moscow."
     t1 = "Vladimir Putin flew to Moscow on Monday. Reuters said the shop sold red shoes."
     patterns = tmp_path / "p.jsonl"
     patterns.write_text('{"label": "ORG", "pattern": "Reuters"}\n')

@@ -57,7 +57,7 @@ def test_scoring_by_hand():
 def test_a_trained_model_is_registered_and_used_for_suggestions(tmp_path):
     from annotator.core.suggest.service import SuggestionService
 
-    p = make_project(tmp_path / "news.annotator.db")
+    p = make_project(tmp_path / "news.annotator.db", n=150)  # dev enough to be confident
     result = train_ner(p, TrainOptions(base="blank", max_epochs=6))
     assert result.scores["f"] > 0.5 and result.baseline["none"]
     assert result.scores["suggestions"]["f"] > result.baseline["suggestions"]["f"]
@@ -75,7 +75,7 @@ def test_a_trained_model_is_registered_and_used_for_suggestions(tmp_path):
 
 
 def test_a_worse_model_is_kept_but_not_switched_to(tmp_path):
-    p = make_project(tmp_path / "p.db")
+    p = make_project(tmp_path / "p.db", n=150)
     good = registry.save(p, train_ner(p, TrainOptions(base="blank", max_epochs=6)))
     assert good.activated
     worse = train_ner(p, TrainOptions(base="blank", max_epochs=1))
@@ -112,3 +112,44 @@ def test_a_killed_training_leaves_nothing_registered(tmp_path):
         assert p.get_setting("model") is None
     folder = registry.models_dir(path)
     assert not folder.exists() or not any(f.name.startswith("model-") for f in folder.iterdir())
+
+
+def test_a_model_is_adopted_only_when_better_with_confidence(tmp_path):
+    """Nine dev articles where the model saves 2 corrections are not enough to adopt it;
+    the paired bootstrap's interval says why, in the result."""
+    from annotator.core.train.adoption import describe, paired_bootstrap
+
+    small = paired_bootstrap([0] * 9, [0, 0, 1, 0, 0, 0, 1, 0, 0])
+    assert small["difference"] == -2 and small["interval"][1] == 0 and not small["adopt"]
+    large = paired_bootstrap([0] * 30, [0, 1, 0] * 10)
+    assert large["difference"] == -10 and large["interval"][1] < 0 and large["adopt"]
+    worse = paired_bootstrap([1, 0, 2] * 10, [0, 0, 1] * 10)
+    assert worse["difference"] == 20 and not worse["adopt"]
+    assert describe(small) == ("corrections on 9 dev articles: 0 with it, 2 with the model in "
+                               "use (-2; 95% interval -5 to +0): not used: it does not need "
+                               "fewer corrections with 95% confidence")
+    p = make_project(tmp_path / "p.db", n=60)
+    result = train_ner(p, TrainOptions(base="blank", max_epochs=6))
+    case = result.scores["adoption"]
+    assert case["articles"] == len(result.scores["suggestions"]["per_article"])
+    assert result.better == case["adopt"]
+
+
+def test_only_the_model_in_use_the_best_and_the_newest_keep_their_folders(tmp_path):
+    from pathlib import Path
+
+    from annotator.core.errors import ProjectError
+
+    p = make_project(tmp_path / "p.db", n=150)
+    records = [registry.save(p, train_ner(p, TrainOptions(base="blank", max_epochs=e)))
+               for e in (4, 1, 1, 1)]  # fmt: skip
+    on_disk = [Path(r.path).is_dir() for r in registry.all_models(p)]
+    kept = registry.kept(p)
+    assert on_disk == [r.id in kept for r in records]
+    assert {records[-1].id, records[-2].id} <= kept and len(kept) <= 4
+    assert records[0].activated and records[0].id in kept  # in use (and the best)
+    assert len(registry.all_models(p)) == 4  # records and scores stay
+    gone = [r for r in records if r.id not in kept]
+    assert gone, "four trainings keep at most three folders here"
+    with pytest.raises(ProjectError, match="folder .* is missing"):
+        registry.activate(p, gone[0].id)

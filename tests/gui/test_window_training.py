@@ -40,7 +40,7 @@ def sentence(who: str, org: str, city: str, i: int) -> tuple[str, list[Span]]:
                   Span(b, b + len(city), "GPE")]  # fmt: skip
 
 
-def make_project(path, accepted: int = 60, *, every: int = 0, seed: int = 0):
+def make_project(path, accepted: int = 150, *, every: int = 0, seed: int = 0):
     """`accepted` accepted articles, then pending ones whose people nobody accepted yet
     (so only a model can suggest them); no suggestion model; training from a blank base."""
     rng = random.Random(seed)
@@ -106,7 +106,7 @@ def test_ctrl_t_trains_and_the_suggestions_switch_to_the_new_model(qtbot, make_w
 
 def test_retraining_starts_by_itself_after_n_accepted_articles(qtbot, make_window, tmp_path):
     path = make_project(tmp_path / "p.annotator.db", every=3)
-    with Project(path) as p:  # a model trained on the 60 accepted articles so far
+    with Project(path) as p:  # a model trained on the 150 accepted articles so far
         first = registry.save(p, train_ner(p, TrainOptions(base="blank", max_epochs=2)))
     win = make_window(path)
     for _ in range(2):
@@ -118,7 +118,7 @@ def test_retraining_starts_by_itself_after_n_accepted_articles(qtbot, make_windo
     wait_trained(qtbot, win)
     records = registry.all_models(win.project)
     assert [r.id for r in records] == [first.id, 2]
-    assert records[1].articles == 63
+    assert records[1].articles == 153
     assert message(win).startswith("Model 2: F ")
     if records[1].activated and records[1].baseline.get("none"):  # model 1 was not used
         assert message(win).endswith(", first model; suggestions updated")
@@ -190,7 +190,7 @@ def test_model_dialog_lists_the_models_and_uses_the_chosen_one(qtbot, make_windo
     assert table.rowCount() == 2
     cell = {(r, c): table.item(r, c).text() for r in range(2) for c in range(table.columnCount())}
     assert (cell[0, 0], cell[1, 0]) == ("1", "2")
-    assert cell[0, 2] == "60" and cell[0, 3] == "blank"
+    assert cell[0, 2] == "150" and cell[0, 3] == "blank"
     assert cell[0, 6] == f"{good.f:.3f}" and cell[0, 7] == "● in use" and cell[1, 7] == ""
     assert dlg.selected() == 1 and not dlg.use_button.isEnabled()  # the one in use
     assert {dlg.labels.item(r, 0).text() for r in range(dlg.labels.rowCount())} == {

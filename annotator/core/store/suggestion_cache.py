@@ -64,9 +64,13 @@ class SuggestionCache:
     # were found in: at start-up the window draws an article's final suggestions from the
     # cache alone (no spaCy, no index of the accepted articles) while nothing was accepted
     # or changed since they were found.
-    def put_decisions(self, article_id: int, signature: str, spans: Sequence[Span]) -> None:
+    def put_decisions(self, article_id: int, signature: str, spans: Sequence[Span],
+                      vetoed: Sequence[Span] = ()) -> None:  # fmt: skip
+        """`spans`: the decisions found in the article; `vetoed`: the machine suggestions
+        they speak against there (DecisionIndex.vetoed)."""
         value = json.dumps({"signature": signature,
-                            "spans": [[s.start, s.end, s.label, s.source] for s in spans]})
+                            "spans": [[s.start, s.end, s.label, s.source] for s in spans],
+                            "vetoed": [[s.start, s.end, s.label, s.source] for s in vetoed]})
         with self.store.write():
             self.store.conn.execute(
                 "INSERT INTO suggestions(article_id, fingerprint, spans, created_at) "
@@ -76,7 +80,7 @@ class SuggestionCache:
             )
 
     def get_decisions(self, article_id: int, signature: Callable[[], str]
-                      ) -> list[Span] | None:  # fmt: skip
+                      ) -> tuple[list[Span], list[Span]] | None:  # fmt: skip
         """The decisions found in the article under `signature()` (asked only when some
         were kept: it may cost a scan of the accepted articles); None if none were kept
         under it (the accepted work changed since, or they were never looked for)."""
@@ -89,7 +93,8 @@ class SuggestionCache:
         value = json.loads(row[0])
         if not isinstance(value, dict) or value.get("signature") != signature():
             return None
-        return [Span(*s) for s in value["spans"]]
+        return ([Span(*s) for s in value["spans"]],
+                [Span(*s) for s in value.get("vetoed", ())])  # fmt: skip
 
     def uncached_ids(self, fingerprint: str, statuses: Sequence[str] = ("pending",)
                      ) -> Sequence[int]:  # fmt: skip

@@ -79,6 +79,9 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 _FORKED: Suggester | None = None  # the suggester a forked worker uses
+# Machine suggestions the project's own decisions may veto (DecisionIndex.vetoed): the
+# model's, and those that came with an import; not pattern rules the user wrote.
+VETOED_SOURCES = ("model", "import")
 
 
 def _suggest_batch(job: tuple[list[str], bool]) -> tuple[list[list[Span]], Counter]:
@@ -217,12 +220,15 @@ def finalize(
     label_map: Mapping[str, str] | None = None,
     label_set: Collection[str] | None = None,
     min_precision: float | None = 0.0,
+    vetoed: Iterable[Span] = (),
 ) -> list[Span]:
     """The suggestions to show for one article (non-overlapping, sorted by start).
 
     ``min_precision``: decisions are propagated only for sequences accepted at least that
     share of the times they occur in accepted articles (:class:`DecisionIndex`); ``None``
-    propagates nothing.
+    propagates nothing. The same bar vetoes the model's spans (and imported suggestions)
+    that the accepted articles speak against (:meth:`DecisionIndex.vetoed`); ``vetoed``:
+    spans (with project labels) already known to be vetoed, e.g. from a cache.
 
     ``machine_spans`` come from :meth:`Suggester.suggest_docs` (fresh or cached), possibly
     with other candidates (imported suggestions, source ``"import"``). Labels go through
@@ -231,10 +237,23 @@ def finalize(
     ``label_set`` and are mapped only when not (a label renamed since). ``None``: all kept.
     """
     candidates = group_by_source(relabel(machine_spans, label_set, label_map))
-    if decisions is not None and len(decisions) and min_precision is not None:
-        found = decisions.find(text, min_precision=min_precision)
-        candidates["decision"] = relabel(found, label_set, label_map)
+    if decisions is not None and min_precision is not None:
+        if len(decisions):
+            found = decisions.find(text, min_precision=min_precision)
+            candidates["decision"] = relabel(found, label_set, label_map)
+        vetoed = [*vetoed, *decisions.vetoed(text, vetoable(candidates), min_precision)]
+    if vetoed:
+        drop = {(s.start, s.end, s.label) for s in vetoed}
+        for source in VETOED_SOURCES:
+            if source in candidates:
+                candidates[source] = [s for s in candidates[source]
+                                      if (s.start, s.end, s.label) not in drop]  # fmt: skip
     return merge(candidates, order, blocked=blocked, dismissed=dismissed)
+
+
+def vetoable(candidates: Mapping[str, list[Span]]) -> list[Span]:
+    """The candidates the project's decisions may veto (grouped by source, relabelled)."""
+    return [s for source in VETOED_SOURCES for s in candidates.get(source, ())]
 
 
 class Suggester:

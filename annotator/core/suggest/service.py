@@ -396,53 +396,70 @@ class SuggestionService:
         self._decisions_sig = sig
 
     def decisions_signature(self, project: Project) -> str:
-        """What the decisions found in an article depend on: the accepted work, the
-        precision they must have earned, the tokenizer's language."""
+        """What the decisions found in an article (and the machine spans they veto) depend
+        on: the accepted work, the precision they must have earned, the tokenizer's
+        language, the machine suggestions' fingerprint."""
         precision = project.get_setting("propagation_precision", PROPAGATION_PRECISION)
-        return json.dumps([list(project.accepted_signature()), precision, project.language])
+        return json.dumps([list(project.accepted_signature()), precision, project.language,
+                           self.fingerprint])  # fmt: skip
 
-    def _decisions_in(self, project: Project, art, keep: bool = False) -> list[Span] | None:
-        """The project's decisions found in the article: from the index once `prepare()`
-        built it (`keep`: and kept in the project, for the next start-up), else from what
-        was kept if nothing was accepted or changed since; None when unknown."""
+    def _decided(self, project: Project, art, candidates: list[Span], keep: bool = False
+                 ) -> tuple[list[Span], list[Span]] | None:  # fmt: skip
+        """(the project's decisions found in the article, the `candidates` they veto):
+        from the index once `prepare()` built it (`keep`: and kept in the project for the
+        next start-up), else from what was kept if nothing changed since; None when
+        unknown."""
         if self.suggester is None:  # the UI thread's service, or before prepare()
             return project.cached_decisions(art.id, lambda: self.decisions_signature(project))
+        from .engine import VETOED_SOURCES
+
         precision = project.get_setting("propagation_precision", PROPAGATION_PRECISION)
         index = self._decisions
-        if precision is None or index is None or not len(index):
-            found = []
-        else:
-            found = index.find(art.text, min_precision=precision)
+        found: list[Span] = []
+        vetoed: list[Span] = []
+        if precision is not None and index is not None:
+            if len(index):
+                found = index.find(art.text, min_precision=precision)
+            vetoed = index.vetoed(art.text, [s for s in candidates if s.source in VETOED_SOURCES],
+                                  precision)  # fmt: skip
         if keep and not project.read_only:
             signature = self.decisions_signature(project)
-            if project.cached_decisions(art.id, lambda: signature) != found:
-                self._saved(lambda: project.cache_decisions(art.id, signature, found))
-        return found
+            if project.cached_decisions(art.id, lambda: signature) != (found, vetoed):
+                self._saved(lambda: project.cache_decisions(art.id, signature, found, vetoed))
+        return found, vetoed
 
-    def _finish(self, project: Project, art, machine: list[Span],
-                decisions: list[Span] | None) -> list[Span]:  # fmt: skip
-        """Machine + imported + decisions, with the project's current label map, labels
-        and merge order (read now: a rename or a new map shows at once)."""
+    def _finish(self, project: Project, art, machine: list[Span], keep: bool = False
+                ) -> tuple[list[Span], bool]:  # fmt: skip
+        """Machine + imported + decisions, minus what the decisions veto, with the
+        project's current label map, labels and merge order (read now: a rename or a new
+        map shows at once); and whether the decisions were known (final)."""
         from .engine import finalize
-        from .merge import DEFAULT_ORDER
+        from .merge import DEFAULT_ORDER, relabel
 
         imported = project.cached_suggestions(art.id, IMPORT_FINGERPRINT) or []
         order = project.get_setting("merge_order") or (
             self.suggester.order if self.suggester is not None else DEFAULT_ORDER
         )
-        return finalize(
+        label_map = project.get_setting("label_map", {}) or {}
+        label_set = set(project.label_names()) or set(
+            (self.suggester.label_set or ()) if self.suggester is not None else ()
+        )  # a new project's labels, when they could not be saved
+        decided = self._decided(project, art, relabel([*machine, *imported], label_set,
+                                                      label_map), keep)  # fmt: skip
+        found, vetoed = decided if decided is not None else ([], [])
+        spans = finalize(
             art.text,
-            [*machine, *imported, *(decisions or ())],  # grouped by source in finalize
+            [*machine, *imported, *found],  # grouped by source in finalize
             None,
             blocked=[s.span for s in project.spans(art.id)],
             dismissed=project.dismissed(art.id),
             order=tuple(order),
-            label_map=project.get_setting("label_map", {}) or {},
-            label_set=set(project.label_names()) or set(
-                (self.suggester.label_set or ()) if self.suggester is not None else ()
-            ),  # a new project's labels, when they could not be saved
+            label_map=label_map,
+            label_set=label_set,
             min_precision=project.get_setting("propagation_precision", PROPAGATION_PRECISION),
+            vetoed=vetoed,
         )
+        return spans, decided is not None
 
     def _computable(self) -> bool:
         """True when a cache miss can be computed (after `load()`, unless it failed)."""
@@ -478,8 +495,7 @@ class SuggestionService:
             if self._computable():
                 return None, False
             machine = []  # nothing can be computed: imported suggestions only
-        decisions = self._decisions_in(project, art, keep)
-        return self._finish(project, art, machine, decisions), decisions is not None
+        return self._finish(project, art, machine, keep)
 
     def has_machine(self, project: Project, article_id: int) -> bool:
         """True when nothing would have to be computed for this article (cheap)."""
@@ -504,11 +520,10 @@ class SuggestionService:
                 return found
             art = project.article(article_id)
             if self.suggester is None:  # not loaded yet
-                return self._finish(project, art, [], self._decisions_in(project, art))
+                return self._finish(project, art, [])[0]
             machine = next(self.suggester.suggest_docs([art.text], merged=False))
             self._keep(project, [(article_id, self.fingerprint, machine)])
-            return self._finish(project, art, machine,
-                                self._decisions_in(project, art, keep=True))  # fmt: skip
+            return self._finish(project, art, machine, keep=True)[0]
 
     def prefetch(self, project: Project, article_ids: Sequence[int]) -> None:
         """Compute and cache the machine suggestions of several articles in one pipe."""

