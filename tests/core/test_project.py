@@ -10,6 +10,7 @@ import pytest
 
 from annotator.core.project import ConflictError, Project, ProjectError, SpanError
 from annotator.core.records import ArticleRecord, Span
+from annotator.core.store.schema import SCHEMA_VERSION
 
 
 def add_article(project: Project, text: str, **kw) -> int:
@@ -44,14 +45,14 @@ def test_pragmas_and_schema(project):
         "events",
         "settings",
     } <= tables
-    assert project.db["_sqlite_migrations"].count == 7
+    assert project.db["_sqlite_migrations"].count == SCHEMA_VERSION
 
 
 def test_reopen_applies_no_migration_twice(tmp_path):
     path = tmp_path / "p.db"
     Project(path).close()
     with Project(path) as p:
-        assert p.db["_sqlite_migrations"].count == 7
+        assert p.db["_sqlite_migrations"].count == SCHEMA_VERSION
 
 
 def test_not_a_project_file(tmp_path):

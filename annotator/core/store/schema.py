@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # sqlite-utils is imported only to migrate (its import takes 
     from sqlite_utils.migrations import Migrations
 
 APPLICATION_ID = int.from_bytes(b"ANNO", "big")  # PRAGMA application_id of every project
-SCHEMA_VERSION = 7  # PRAGMA user_version: the number of migrations below
+SCHEMA_VERSION = 8  # PRAGMA user_version: the number of migrations below
 
 
 def m001_initial(db: Database) -> None:
@@ -294,8 +294,43 @@ def m007_versions(db: Database) -> None:
     db.execute("ALTER TABLE articles ADD COLUMN reviewed_by TEXT")
 
 
+def m008_knowledge_base(db: Database) -> None:
+    """Entity linking: a knowledge base of entities (an id such as a Wikidata QID, a name, a
+    description, an optional type naming a project label) with their aliases, and the
+    entity each span names (`kb_id`: an entity's id, "NIL" for "not in the knowledge base",
+    NULL for not linked). Aliases are found exactly, by `norm` (case and accents folded)
+    and by `skeleton` (a transliteration-tolerant key: Kyiv/Kiev, Zelensky/Zelenskyy)."""
+    db.execute(
+        """
+        CREATE TABLE kb_entities (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            label TEXT,
+            source TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """
+        CREATE TABLE kb_aliases (
+            entity_id TEXT NOT NULL REFERENCES kb_entities(id) ON DELETE CASCADE,
+            alias TEXT NOT NULL,
+            norm TEXT NOT NULL,
+            skeleton TEXT NOT NULL,
+            PRIMARY KEY (entity_id, alias)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX idx_kb_alias ON kb_aliases(alias)")
+    db.execute("CREATE INDEX idx_kb_norm ON kb_aliases(norm)")
+    db.execute("CREATE INDEX idx_kb_skeleton ON kb_aliases(skeleton)")
+    db.execute("ALTER TABLE spans ADD COLUMN kb_id TEXT")
+    db.execute("CREATE INDEX idx_spans_kb ON spans(kb_id) WHERE kb_id IS NOT NULL")
+    db.execute("ALTER TABLE imported_suggestions ADD COLUMN kb_id TEXT")
+
+
 STEPS = (m001_initial, m002_label_keys, m003_models, m004_article_suggestions, m005_flags,
-         m006_article_counts, m007_versions)  # fmt: skip
+         m006_article_counts, m007_versions, m008_knowledge_base)  # fmt: skip
 
 
 def migrations() -> Migrations:
