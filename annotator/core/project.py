@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import (
     ConflictError,
@@ -35,6 +36,9 @@ from .store.models import Models
 from .store.settings import Events, Settings, now
 from .store.spans import Spans, StoredSpan
 from .store.suggestion_cache import IMPORT_FINGERPRINT, SuggestionCache
+
+if TYPE_CHECKING:
+    from .store.kb import KnowledgeBase
 
 __all__ = [
     "AcceptResult", "AddedRecords", "Article", "ConflictError", "IMPORT_FINGERPRINT", "Label",
@@ -73,6 +77,17 @@ class Project:
 
     def invalidate_caches(self) -> None:
         self.label_store.forget()
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base for entity linking (store/kb.py: entities, aliases, link
+        counts); made on first use, so opening a project does not import it."""
+        kb = self.__dict__.get("_kb")
+        if kb is None:
+            from .store.kb import KnowledgeBase
+
+            kb = self.__dict__["_kb"] = KnowledgeBase(self.store, self.events_log)
+        return kb
 
     @property
     def db(self):

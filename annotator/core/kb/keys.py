@@ -1,0 +1,110 @@
+"""The keys an alias is found by: `norm` (case and accents folded) and `skeleton` (a key
+that survives transliteration), and the similarity that judges a skeleton's matches.
+
+`norm(text)`: NFKD without combining marks, a few letters NFKD keeps whole folded too
+(ł → l, ø → o, đ → d, æ → ae...), typographic quotes and dashes made ASCII, casefolded,
+whitespace collapsed. "Zelenskýy", "ZELENSKYY" and " zelenskyy " share "zelenskyy".
+
+`skeleton(norm)`, word by word, then joined without spaces:
+1. Cyrillic and Greek letters are transliterated (Київ → kiiv), punctuation removed
+   (hyphens and slashes split words: Al-Qaeda, Al Qaeda and AlQaeda meet);
+2. spellings of one sound become one mark: shch/sch/sh → S, tch/ch/cz → C, zh → Z,
+   ts/tz → C, kh → h, ph → f, th → t, ck/c/q → k, x → ks, w → v, g → h (Ukrainian г:
+   Luhansk/Lugansk), y/j → i;
+3. doubled letters (and doubled marks: zhzh) collapse to one;
+4. vowels after a word's first letter are dropped; a word that starts with a vowel
+   starts with "a" (Yevgeny/Evgeny).
+
+So Kyiv/Kiev → "kv", Zelensky/Zelenskyy/Zelenskiy → "zlnsk", Kharkiv/Kharkov → "hrkv",
+Zaporizhzhia/Zaporozhye → "zprZ". Names whose consonants differ (Mykolaiv/Nikolaev) do
+not meet. A skeleton's matches are re-ranked by `similarity` on `phonetic` forms (steps
+1-3, vowels kept), and those below `FUZZY_MIN` are left out, so "Bern" (skeleton "brn")
+is not offered for "Baron".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+FUZZY_MIN = 0.72  # similarity of phonetic forms a fuzzy match needs (see tests/core/test_kb)
+
+# Letters NFKD leaves whole, and typographic punctuation, as ASCII.
+_FOLD = str.maketrans({
+    "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ħ": "h", "Ħ": "h",
+    "ı": "i", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th", "Þ": "th",
+    "ð": "d", "Ð": "d", "ŀ": "l", "ß": "ss",
+    "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+})  # fmt: skip
+
+_TRANSLIT = str.maketrans({
+    # Cyrillic (Ukrainian and Russian together; й, ї, ё arrive without their marks)
+    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "є": "ie",
+    "ж": "zh", "з": "z", "и": "i", "і": "i", "к": "k", "л": "l", "м": "m", "н": "n",
+    "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh",
+    "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e",
+    "ю": "iu", "я": "ia", "ў": "u", "ј": "j", "џ": "dzh", "ђ": "dj", "ћ": "c", "љ": "lj",
+    "њ": "nj",
+    # Greek (after NFKD: no tonos)
+    "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th",
+    "ι": "i", "κ": "k", "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p",
+    "ρ": "r", "σ": "s", "ς": "s", "τ": "t", "υ": "i", "φ": "f", "χ": "kh", "ψ": "ps",
+    "ω": "o",
+})  # fmt: skip
+
+_SOUNDS = (("shch", "S"), ("sch", "S"), ("tch", "C"), ("sh", "S"), ("ch", "C"), ("cz", "C"),
+           ("zh", "Z"), ("ts", "C"), ("tz", "C"), ("kh", "h"), ("ph", "f"), ("th", "t"),
+           ("ck", "k"))  # fmt: skip
+_SOUND_RE = re.compile("|".join(a for a, _ in _SOUNDS))
+_SOUND_OF = dict(_SOUNDS)
+_LETTERS = str.maketrans({"c": "k", "q": "k", "x": "ks", "w": "v", "g": "h", "y": "i",
+                          "j": "i"})  # fmt: skip
+_SPLIT = re.compile(r"[\s\-/_.·]+")
+_DROP = re.compile(r"[^\w]|_")
+_DOUBLE = re.compile(r"(.)\1+")
+_VOWELS = str.maketrans("", "", "aeiou")
+
+
+def norm(text: str) -> str:
+    """Case and accents folded, whitespace collapsed: how an alias is compared loosely."""
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    text = "".join(c for c in text if not unicodedata.combining(c)).translate(_FOLD)
+    return " ".join(text.casefold().split())
+
+
+def _words(normed: str) -> list[str]:
+    words = (_DROP.sub("", w.translate(_TRANSLIT)) for w in _SPLIT.split(normed))
+    return [w for w in words if w]
+
+
+def _sounds(word: str) -> str:
+    word = _SOUND_RE.sub(lambda m: _SOUND_OF[m.group()], word).translate(_LETTERS)
+    return _DOUBLE.sub(r"\1", word)
+
+
+@lru_cache(maxsize=4096)
+def phonetic(normed: str) -> str:
+    """The norm transliterated, one mark per sound, doubles collapsed, vowels kept:
+    what `similarity` compares."""
+    return "".join(_sounds(w) for w in _words(normed))
+
+
+def skeleton(normed: str) -> str:
+    """The transliteration-tolerant key of a norm (see the module docstring)."""
+    out = []
+    for word in _words(normed):
+        word = _sounds(word)
+        head, rest = word[0], word[1:].translate(_VOWELS)
+        out.append(("a" if head in "aeiou" else head) + _DOUBLE.sub(r"\1", rest))
+    return "".join(out)
+
+
+def similarity(a: str, b: str) -> float:
+    """0..1: how alike two norms sound (difflib's ratio of their phonetic forms)."""
+    pa, pb = phonetic(a), phonetic(b)
+    if pa == pb:
+        return 1.0
+    return SequenceMatcher(None, pa, pb, autojunk=False).ratio()
