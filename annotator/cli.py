@@ -699,4 +699,4 @@ def _plain(exc: BaseException) -> str:
     return describe(exc)
 
 
-from annotator import team_cli  # noqa: E402, F401 (registers split, merge and agreement)
+from annotator import kb_cli, team_cli  # noqa: E402, F401 (registers kb, split, merge, agreement)
