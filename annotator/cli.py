@@ -522,8 +522,8 @@ def gui(
 def train_cmd(
     db: DbOpt = None,
     base: Annotated[
-        str, typer.Option("--base", help="auto (the installed English model), blank, or a "
-                          "spaCy pipeline's package name or folder to fine-tune.")
+        str, typer.Option("--base", help="auto (the installed English model), blank, vectors, "
+                          "or a spaCy pipeline's package name or folder to fine-tune.")
     ] = "auto",
     max_time: Annotated[
         float | None, typer.Option("--max-time", min=0.1, help="Stop training after MIN minutes.")
@@ -537,14 +537,20 @@ def train_cmd(
                      help="Make it the suggestion model whatever its score (default: only "
                      "if it beats the current model on the dev articles)."),
     ] = None,
+    curve: Annotated[
+        bool, typer.Option("--curve/--no-curve", help="After the model is registered, train on "
+                           "25, 50 and 75% of the training articles (the learning curve).")
+    ] = True,
     as_json: Annotated[
         bool, typer.Option("--json", help="Progress and the result as JSON lines on stdout.")
     ] = False,
 ) -> None:
-    """Train a NER model on the accepted articles and evaluate it on the dev split."""
+    """Train a NER model on the accepted articles and evaluate it on the dev split; then its
+    learning curve."""
     import shutil
 
-    from annotator.core.train import registry
+    from annotator.core.train import curve as curves
+    from annotator.core.train import registry, retrain
     from annotator.core.train.trainer import TrainOptions, train_ner
 
     if out is not None and out.exists() and any(out.iterdir()):
@@ -558,17 +564,52 @@ def train_cmd(
                        f"{info['f']:.3f}  {info['seconds']:.0f} s, at most {info['left']:.0f} s "
                        "left", err=True)  # fmt: skip
 
-    with open_project(db, must_exist=True) as project:
-        result = train_ner(project, TrainOptions(base=base, max_minutes=max_time), progress)
+    def started(k: int, n: int, fraction: float) -> None:
+        if as_json:
+            print(json.dumps({"curve_start": {"point": k, "points": n, "fraction": fraction}}),
+                  flush=True)  # fmt: skip
+        else:
+            typer.echo(f"learning curve {k} of {n}: training on {fraction:.0%} of the training "
+                       "articles…", err=True)  # fmt: skip
+
+    def point_done(item: dict) -> None:
+        if as_json:
+            print(json.dumps({"curve": item}), flush=True)
+        else:
+            typer.echo(curves.describe(item))
+
+    options = TrainOptions(base=base, max_minutes=max_time)
+    with open_project(db, must_exist=True) as project, curves.snapshot(project) as frozen:
+        seen = retrain.last_event(frozen)  # what "accepted since this training" counts from
+        result = train_ner(frozen, options, progress)
+        result.scores[retrain.EVENTS_SEEN] = seen
         record = registry.save(project, result, activate=activate)
-    if out is not None:
-        shutil.copytree(record.path, out, dirs_exist_ok=True)
+        result.nlp = None  # saved: the curve's trainings need the memory
+        if out is not None:
+            shutil.copytree(record.path, out, dirs_exist_ok=True)
+        _train_report(record, result, out, as_json)
+        if curve:
+            curves.learning_curve(frozen, project, record.id, options, result.seconds,
+                                  started=started, done=point_done)  # fmt: skip
+    if as_json:
+        print(json.dumps({"curve_done": {"model": record.id}}), flush=True)
+
+
+def _train_report(record, result, out: Path | None, as_json: bool) -> None:
+    """What `annotator train` says about the model it registered (before its curve)."""
+    from annotator.core.train.adoption import describe
+
+    before = record.baseline or {}
+    case = record.scores.get("adoption")
     if as_json:
         print(json.dumps({"model": record.id, "path": record.path, "f": record.f,
-                          "baseline_f": None if (record.baseline or {}).get("none")
-                          else (record.baseline or {}).get("f"),
+                          "baseline_f": None if before.get("none") else before.get("f"),
+                          "baseline_none": bool(before.get("none")), "base": record.base,
+                          "train_articles": record.train_articles,
+                          "dev_articles": record.dev_articles, "adoption": case,
                           "activated": record.activated, "scores": record.scores,
-                          "stopped": result.stopped, "seconds": result.seconds}), flush=True)
+                          "stopped": result.stopped, "seconds": result.seconds}),
+              flush=True)  # fmt: skip
         return
     typer.echo(f"model {record.id}: {result.train_articles} training and {result.dev_articles} "
                f"dev articles, base {record.base}, {result.seconds:.0f} s ({result.stopped})")
@@ -577,23 +618,20 @@ def train_cmd(
         typer.echo(f"{label:<20} {s['p']:>6.3f} {s['r']:>6.3f} {s['f']:>6.3f}")
     s = record.scores
     typer.echo(f"{'overall':<20} {s['p']:>6.3f} {s['r']:>6.3f} {s['f']:>6.3f}")
-    before = record.baseline or {}
     in_use = "no model (patterns and decisions)" if before.get("none") else "the model in use"
     if not before.get("none"):
-        typer.echo(f"the model in use before: F {before.get('f', 0):.3f}")
+        typer.echo(f"the model in use before, alone: F {before.get('f', 0):.3f}")
     mine, theirs = record.scores.get("suggestions"), before.get("suggestions")
     if mine and theirs:
         typer.echo(f"suggestions on the dev articles (with patterns and decisions): F "
                    f"{mine['f']:.3f} with it, {theirs['f']:.3f} with {in_use}")
-    case = record.scores.get("adoption")
     if case is not None:
-        from annotator.core.train.adoption import describe
-
         typer.echo(describe(case, in_use))
     typer.echo(f"saved in {record.path}" + (f", copied to {out}" if out else ""))
     typer.echo("now the project's suggestion model" if record.activated else
                f"not used for suggestions; `annotator models activate {record.id}` to use "
                "it anyway")
+    sys.stdout.flush()
 
 
 models_app = typer.Typer(help="List the project's trained models, or make one its suggestion "
@@ -605,21 +643,29 @@ app.add_typer(models_app, name="models")
 def models_list(
     db: DbOpt = None, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
 ) -> None:
-    """Each trained model: when, from how many articles, its dev scores, in use or not."""
-    from annotator.core.train import registry
+    """Each trained model: when, from how many articles, its dev scores, the corrections it
+    needed against the model in use before, its learning curve, in use or not."""
+    from annotator.core.train import curve, registry
 
     with open_project(db, must_exist=True) as project:
         records = registry.all_models(project)
         current = project.get_setting("model", "auto")
     if as_json:
-        typer.echo(json.dumps([{**r.__dict__, "in_use": r.path == current} for r in records]))
+        typer.echo(json.dumps([{**r.__dict__, "in_use": r.path == current,
+                                "folder": Path(r.path).is_dir()} for r in records]))
         return
     if not records:
         typer.echo("no trained models yet: `annotator train` trains one")
     for r in records:
         mark = "*" if r.path == current else " "
-        typer.echo(f"{mark} model {r.id}  {r.created_at[:16]}  {r.articles} articles  "
-                   f"F {r.f:.3f}  base {r.base}  {r.path}")
+        case = r.scores.get("adoption")
+        saved = f"  corrections {case['with']:,} vs {case['without']:,}" if case else ""
+        where = r.path if Path(r.path).is_dir() else "(folder removed: not kept)"
+        typer.echo(f"{mark} model {r.id}  {r.created_at[:16]}  {r.train_articles:,} train / "
+                   f"{r.dev_articles:,} dev articles  F {r.f:.3f}{saved}  base {r.base}  {where}")
+        if curve.has_curve(r):
+            shares = ", ".join(f"{p['fraction']:.0%} {p['f']:.2f}" for p in curve.points(r))
+            typer.echo(f"    learning curve (dev F): {shares}")
 
 
 @models_app.command("activate")

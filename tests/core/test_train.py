@@ -153,3 +153,108 @@ def test_only_the_model_in_use_the_best_and_the_newest_keep_their_folders(tmp_pa
     assert gone, "four trainings keep at most three folders here"
     with pytest.raises(ProjectError, match="folder .* is missing"):
         registry.activate(p, gone[0].id)
+
+
+def test_the_learning_curve_trains_on_nested_shares_of_the_same_articles(tmp_path):
+    """25/50/75% of the training articles the model had, scored on its dev articles, even
+    when articles are accepted meanwhile (the snapshot); each point stored as it is done."""
+    from annotator.core.train import curve
+
+    p = make_project(tmp_path / "p.db", n=150)
+    options = TrainOptions(base="blank", max_epochs=3)
+    with curve.snapshot(p) as frozen:
+        assert frozen is not p
+        result = train_ner(frozen, options)
+        record = registry.save(p, result)
+        more = make_project(tmp_path / "more.db", n=40, seed=7)  # accepted in the meantime
+        p.add_records([ArticleRecord(text=a.text, status="accepted", spans=spans)
+                       for a, spans in more.iter_articles_with_spans(["accepted"])])  # fmt: skip
+        assert p.counts()["accepted"] == 190
+        seen = []
+        points = curve.learning_curve(frozen, p, record.id, options, result.seconds,
+                                      done=seen.append)  # fmt: skip
+    assert seen == points and [pt["fraction"] for pt in points] == [0.25, 0.5, 0.75]
+    n = record.train_articles
+    assert [pt["train_articles"] for pt in points] == [round(f * n) for f in (0.25, 0.5, 0.75)]
+    assert {pt["dev_articles"] for pt in points} == {record.dev_articles}
+    assert all(0 <= pt["f"] <= 1 and pt["corrections"] >= 0 for pt in points)
+    stored = registry.get(p, record.id)
+    assert stored.scores["curve"] == points and stored.scores["f"] == record.f
+    drawn = curve.points(stored)
+    assert [pt["fraction"] for pt in drawn] == [0.25, 0.5, 0.75, 1.0]
+    assert drawn[-1]["f"] == record.f and drawn[-1]["train_articles"] == n
+    # A share too small to train on is kept as skipped, and not drawn.
+    points = curve.learning_curve(p, p, record.id, options, 1.0, fractions=(0.02, 0.25))
+    assert "skipped" in points[0] and "accept more articles" in points[0]["skipped"]
+    assert [pt["fraction"] for pt in curve.points(registry.get(p, record.id))] == [0.25, 1.0]
+
+
+def test_accepted_since_counts_articles_accepted_by_people_not_imported(tmp_path):
+    from annotator.core.train import retrain
+
+    p = make_project(tmp_path / "p.db", n=60)  # 60 accepted by import, no events
+    assert retrain.last_training_mark(p) == 0
+    assert retrain.accepted_since(p, 0) == 0
+    pending = p.article_ids("pending")
+    for aid in pending[:3]:
+        p.set_status(aid, "accepted")
+    p.set_status(pending[3], "rejected")
+    assert retrain.accepted_since(p, 0) == 3
+    assert retrain.accepted_since(p, 0, limit=2) == 2
+    undone = p.set_status(pending[4], "accepted")
+    p.undo_status(undone)  # accepted, then undone: not accepted now
+    p.set_status(pending[0], "accepted")  # accepted again: counts once
+    assert retrain.accepted_since(p, 0) == 3
+    record = registry.save(p, train_ner(p, TrainOptions(base="blank", max_epochs=1)))
+    assert retrain.last_training_mark(p) == retrain.training_mark(p, record) > 0
+    assert retrain.accepted_since(p, retrain.last_training_mark(p)) == 0
+    p.set_status(pending[5], "accepted")
+    assert retrain.accepted_since(p, retrain.last_training_mark(p)) == 1
+
+
+def test_the_train_command_says_what_decided_and_draws_the_curve(tmp_path):
+    """`annotator train`: the adoption numbers against "no model (patterns and decisions)"
+    (never "F 0.000"), then the curve; --json prints the result before the curve, and a
+    kill during the curve keeps the model and the points done; --no-curve skips it."""
+    path = tmp_path / "p.db"
+    make_project(path, n=150).close()
+    cmd = [sys.executable, "-m", "annotator", "train", "--db", str(path), "--base", "blank"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    with Project(path) as p:
+        record = registry.all_models(p)[-1]
+    case = record.scores["adoption"]
+    assert (f"corrections on {case['articles']} dev articles: {case['with']} with it, "
+            f"{case['without']} with no model (patterns and decisions)") in out, out
+    assert "F 0.000" not in out and "the model in use" not in out
+    assert out.index("saved in") < out.index("learning curve 25%: ")
+    lines = [line for line in out.splitlines() if line.startswith("learning curve ")]
+    assert [line.split(":")[0] for line in lines] == [f"learning curve {s}%" for s in
+                                                      (25, 50, 75)]  # fmt: skip
+    assert [pt["fraction"] for pt in record.scores["curve"]] == [0.25, 0.5, 0.75]
+    listed = subprocess.run([sys.executable, "-m", "annotator", "models", "list", "--db",
+                             str(path)], capture_output=True, text=True, check=True).stdout
+    assert f"{record.train_articles} train / {record.dev_articles} dev articles" in listed
+    assert "learning curve (dev F): 25% " in listed and "100% " in listed
+
+    proc = subprocess.Popen([*cmd, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    kinds = []
+    for line in proc.stdout:
+        item = json.loads(line)
+        kinds.append(next(k for k in ("model", "curve_start", "curve", "epoch") if k in item))
+        if kinds[-1] == "model":
+            assert item["adoption"] == item["scores"]["adoption"] and item["baseline_none"] in (
+                True, False) and item["train_articles"] + item["dev_articles"] == 150
+        if kinds[-1] == "curve":
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert kinds[-3:] == ["model", "curve_start", "curve"] and set(kinds[:-3]) == {"epoch"}
+    with Project(path) as p:
+        second = registry.all_models(p)[-1]
+    assert second.id == 2 and [pt["fraction"] for pt in second.scores["curve"]] == [0.25]
+
+    subprocess.run([*cmd, "--no-curve"], capture_output=True, text=True, check=True)
+    with Project(path) as p:
+        third = registry.all_models(p)[-1]
+    assert third.id == 3 and "curve" not in third.scores

@@ -67,5 +67,16 @@ class Models:
             raise ProjectError(f"no model {number} in this project")
         return _record(row)
 
+    def newest(self) -> ModelRecord | None:
+        row = self.store.conn.execute(f"SELECT {_COLS} FROM models ORDER BY id DESC "
+                                      "LIMIT 1").fetchone()  # fmt: skip
+        return None if row is None else _record(row)
+
     def mark_activated(self, number: int) -> None:
         self.store.conn.execute("UPDATE models SET activated = 1 WHERE id = ?", [number])
+
+    def update_scores(self, number: int, scores: dict) -> None:
+        """Replace a model's scores (its learning curve is added to them point by point)."""
+        if self.store.conn.execute("UPDATE models SET scores = ? WHERE id = ?",
+                                   [json.dumps(scores), number]).rowcount != 1:  # fmt: skip
+            raise ProjectError(f"no model {number} in this project")
