@@ -447,7 +447,9 @@ def step_models(st: State, gui: Gui) -> str:
     check(bool(plots), "the Models window has no plot")
     xs = [item.getData()[0] for plot in plots for item in plot.getPlotItem().listDataItems()]
     points = max((len(x) for x in xs if x is not None), default=0)
-    check(points >= len(models), f"the learning curve has {points} points for {len(models)} models")
+    shares = [list(x) for x in xs if x is not None and len(x) == points][:1]
+    check(shares == [[25, 50, 75, 100]], f"the selected model's learning curve is at "
+          f"{shares[0] if shares else []}% of its training articles, not 25, 50, 75, 100")
     title = dialog.windowTitle()
     dialog.close()
     return f"“{title}” {width}x{height}, learning curve of {points} points"

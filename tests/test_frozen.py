@@ -142,7 +142,7 @@ def test_frozen_self_check(frozen, env, request, metrics):
     assert lines[-1] == f"self-check passed ({len(names)} steps)"
     assert "frozen app in" in lines[0]
     by_name = dict(zip(names, lines, strict=False))
-    assert "learning curve of 2 points" in by_name["dialog: Models"]
+    assert "learning curve of 4 points" in by_name["dialog: Models"]
     # the training ran in the bundle's own executable, not in a Python from elsewhere
     assert f"{frozen.name} train in" in by_name["action: Train now"]
     metrics.update(self_check_s=round(seconds, 1))

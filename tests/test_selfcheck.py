@@ -49,7 +49,7 @@ def test_self_check_passes_from_source(tmp_path):
     assert lines[-1] == f"self-check passed ({len(STEP_NAMES)} steps)"
     assert "Angela Merkel/PERSON" in lines[1]
     assert "window" in STEP_NAMES and "dialog: Models" in STEP_NAMES
-    assert "learning curve of 2 points" in lines[STEP_NAMES.index("dialog: Models")]
+    assert "learning curve of 4 points" in lines[STEP_NAMES.index("dialog: Models")]
     assert "all " in lines[STEP_NAMES.index("menus: every action run")]
 
 

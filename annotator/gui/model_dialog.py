@@ -1,6 +1,8 @@
-"""Model → Models…: every trained model, the selected one's scores per label, a learning
-curve (dev F against accepted articles, one point per model, drawn with pyqtgraph), and
-"Use this model".
+"""Model → Models…: every trained model (its training and dev articles, base, scores, and
+the corrections it needed on the dev articles against the model in use before), the
+selected one's scores per label and learning curve (dev F when trained on 25, 50, 75 and
+100% of its training articles, drawn with pyqtgraph), and "Use this model" (not for a model
+whose folder was removed: only the model in use, the best and the newest are kept).
 
 Imported only when the dialog is opened: pyqtgraph and numpy take half a second to import.
 """
@@ -29,14 +31,21 @@ from PySide6.QtWidgets import (
 )  # fmt: skip
 
 from annotator.core.project import Project
-from annotator.core.train import registry
+from annotator.core.train import curve, registry
+from annotator.core.wording import plural
 
 from . import theme as themes
 
-MODEL_COLUMNS = ("Model", "Trained", "Articles", "Base", "P", "R", "F", "In use")
+MODEL_COLUMNS = ("Model", "Trained", "Train", "Dev", "Base", "P", "R", "F", "Corrections",
+                 "State")  # fmt: skip
 LABEL_COLUMNS = ("Label", "P", "R", "F", "Dev spans")
-NUMBERS = {"Model", "Articles", "P", "R", "F", "Dev spans"}  # right-aligned columns
+NUMBERS = {"Model", "Train", "Dev", "P", "R", "F", "Corrections", "Dev spans"}  # right-aligned
 F_TICKS = [[(v / 5, f"{v / 5:.1f}") for v in range(6)]]
+SHARE_TICKS = [[(v, f"{v}%") for v in (0, 25, 50, 75, 100)]]
+IN_USE, REMOVED = "● in use", "folder removed"
+MINUS = "\u2212"
+PRUNED_TIP = (f"Its folder was removed: only the model in use, the best and the "
+              f"{registry.KEEP_NEWEST} newest keep theirs. Its scores stay here.")
 EMPTY = "No trained models yet: Model → Train now (Ctrl+T) trains one on the accepted articles."
 
 
@@ -56,6 +65,26 @@ def same_model(path: str, setting) -> bool:
         return Path(path).resolve() == Path(setting).resolve()
     except OSError:
         return False
+
+
+def signed(n: int) -> str:
+    return f"{n:+,}".replace("-", MINUS)
+
+
+def corrections_cell(record) -> tuple[str, str]:
+    """("112 vs 140", what decided) from the model's adoption figures."""
+    case = record.scores.get("adoption")
+    if case is None:
+        return "", "Trained before corrections were counted"
+    before = ("no model (patterns and decisions)" if (record.baseline or {}).get("none")
+              else "the model in use then")  # fmt: skip
+    lo, hi = case["interval"]
+    used = ("fewer with 95% confidence: used" if case["adopt"] else
+            "not fewer with 95% confidence: not used")  # fmt: skip
+    return (f"{case['with']:,} vs {case['without']:,}",
+            f"Corrections on {plural(case['articles'], 'dev article')}: {case['with']:,} with "
+            f"model {record.id}, {case['without']:,} with {before} ({signed(case['difference'])};"
+            f" 95% interval {signed(lo)} to {signed(hi)}): {used}")
 
 
 def _item(text: str, number: bool = False, tip: str = "") -> QTableWidgetItem:
@@ -95,6 +124,7 @@ class ModelDialog(QDialog):
         self.project = project
         self.records = []
         self.in_use: set[int] = set()
+        self.pruned: set[int] = set()  # models whose folders were removed
         self._theme = themes.LIGHT
         self.setWindowTitle(f"Models — {project.path.name}")
         self.models = _table(MODEL_COLUMNS, self)
@@ -108,8 +138,11 @@ class ModelDialog(QDialog):
         self.labels.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.labels_title = QLabel("Per label", self)
         self.labels_title.setTextFormat(Qt.PlainText)
-        self.curve_title = QLabel("Learning curve: dev F against accepted articles", self)
+        self.curve_title = QLabel("Learning curve", self)
         self.curve_title.setTextFormat(Qt.PlainText)
+        self.curve_note = QLabel(self)
+        self.curve_note.setTextFormat(Qt.PlainText)
+        self.curve_note.setWordWrap(True)
         for title in (self.labels_title, self.curve_title):
             font = QFont(title.font())
             font.setWeight(QFont.DemiBold)
@@ -120,6 +153,7 @@ class ModelDialog(QDialog):
         self.plot.hideButtons()
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setMinimumSize(320, 220)
+        self.legend = self.plot.addLegend(offset=(-10, -10))
         self.use_button = QPushButton("Use this model", self)
         self.use_button.setToolTip("Make the selected model the project's suggestion model")
         self.use_button.clicked.connect(self._use)
@@ -135,6 +169,7 @@ class ModelDialog(QDialog):
         lbox.addWidget(self.labels, 1)
         rbox.addWidget(self.curve_title)
         rbox.addWidget(self.plot, 1)
+        rbox.addWidget(self.curve_note)
         lower = QSplitter(Qt.Horizontal, self)
         lower.addWidget(left)
         lower.addWidget(right)
@@ -158,17 +193,22 @@ class ModelDialog(QDialog):
         current = self.project.get_setting("model", "auto")
         self.in_use = {r.id for r in self.records if same_model(r.path, current)}
         self.models.setRowCount(len(self.records))
+        self.pruned = {r.id for r in self.records if not Path(r.path).is_dir()}
         for row, r in enumerate(self.records):
             base = r.base if r.base == "blank" else Path(r.base).name or r.base
+            fixes, fixes_tip = corrections_cell(r)
+            state = IN_USE if r.id in self.in_use else REMOVED if r.id in self.pruned else ""
             cells = (
                 _item(str(r.id), True), _item(when(r.created_at)),
-                _item(f"{r.articles:,}", True,
-                      f"{r.train_articles:,} for training, {r.dev_articles:,} for evaluation"),
+                _item(f"{r.train_articles:,}", True, "Accepted articles it was trained on"),
+                _item(f"{r.dev_articles:,}", True,
+                      "Accepted articles it was evaluated on (never trained on)"),
                 _item(base, tip=r.base),
                 _item(f"{r.scores.get('p', 0):.3f}", True),
                 _item(f"{r.scores.get('r', 0):.3f}", True),
                 _item(f"{r.f:.3f}", True),
-                _item("● in use" if r.id in self.in_use else ""),
+                _item(fixes, True, fixes_tip),
+                _item(state, tip=PRUNED_TIP if r.id in self.pruned else ""),
             )  # fmt: skip
             for col, item in enumerate(cells):
                 self.models.setItem(row, col, item)
@@ -188,7 +228,11 @@ class ModelDialog(QDialog):
 
     def _selected(self) -> None:
         record = self._record(self.selected())
-        self.use_button.setEnabled(record is not None and record.id not in self.in_use)
+        usable = record is not None and record.id not in self.in_use | self.pruned
+        self.use_button.setEnabled(usable)
+        self.use_button.setToolTip(
+            PRUNED_TIP if record is not None and record.id in self.pruned else
+            "Make the selected model the project's suggestion model")  # fmt: skip
         per_label = record.scores.get("per_label", {}) if record else {}
         self.labels_title.setText(f"Per label: model {record.id}" if record else "Per label")
         self.labels.setRowCount(len(per_label))
@@ -212,49 +256,60 @@ class ModelDialog(QDialog):
             axis = self.plot.getAxis(side)
             axis.setPen(pg.mkPen(t.border))
             axis.setTextPen(pg.mkPen(t.muted))
-        self.plot.setLabel("bottom", "Accepted articles", color=t.muted)
+        self.plot.setLabel("bottom", "% of the training articles (their number above each "
+                           "point)", color=t.muted)  # fmt: skip
         self.plot.setLabel("left", "Dev F", color=t.muted)
         self.plot.getAxis("left").setTicks(F_TICKS)
+        self.plot.getAxis("bottom").setTicks(SHARE_TICKS)
+        self.legend.setLabelTextColor(QColor(t.muted))
         self._draw_curve(self.selected())
+
+    def curve_points(self, selected: int | None) -> list[dict]:
+        """The selected model's curve: its points at 25/50/75% and itself at 100%."""
+        record = self._record(selected)
+        return curve.points(record) if record is not None else []
 
     def _draw_curve(self, selected: int | None) -> None:
         t = self._theme
         self.plot.clear()
-        points = sorted(self.records, key=lambda r: (r.articles, r.id))
-        if not points:
-            self.plot.setRange(xRange=(0, 100), yRange=(-0.02, 1.13), padding=0)
+        record = self._record(selected)
+        self.plot.setRange(xRange=(-4, 106), yRange=(-0.02, 1.13), padding=0)
+        if record is None:
+            self.curve_title.setText("Learning curve")
+            self.curve_note.setText("")
             return
-        xs, ys = [r.articles for r in points], [r.f for r in points]
-        self.plot.plot(
-            xs,
-            ys,
-            pen=pg.mkPen(t.accent, width=2),
-            symbol="o",
-            symbolSize=8,
-            symbolBrush=pg.mkBrush(t.accent),
-            symbolPen=pg.mkPen(t.base, width=1.5),
-        )
-        in_use = [r for r in points if r.id in self.in_use]
-        if in_use:
-            ring = t.status["accepted"]
-            self.plot.plot([r.articles for r in in_use], [r.f for r in in_use], pen=None,
-                           symbol="o", symbolSize=16, symbolBrush=None,
-                           symbolPen=pg.mkPen(ring, width=2.5))  # fmt: skip
-        chosen = self._record(selected)
-        if chosen is not None:
-            self.plot.plot(
-                [chosen.articles],
-                [chosen.f],
-                pen=None,
-                symbol="o",
-                symbolSize=11,
-                symbolBrush=pg.mkBrush(t.text),
-                symbolPen=pg.mkPen(t.base, width=1.5),
-            )
-        for r in points:
-            text = pg.TextItem(str(r.id), color=t.muted, anchor=(0.5, 1.4))
-            text.setPos(r.articles, r.f)
+        points = self.curve_points(selected)
+        self.curve_title.setText(f"Learning curve: model {record.id}, dev F by share of its "
+                                 f"{plural(record.train_articles, 'training article')}")
+        xs = [round(p["fraction"] * 100) for p in points]
+        self.plot.plot(xs, [p["f"] for p in points], name="the model alone",
+                       pen=pg.mkPen(t.accent, width=2), symbol="o", symbolSize=8,
+                       symbolBrush=pg.mkBrush(t.accent),
+                       symbolPen=pg.mkPen(t.base, width=1.5))  # fmt: skip
+        shown = [(x, p["suggestions_f"]) for x, p in zip(xs, points, strict=True)
+                 if p.get("suggestions_f") is not None]  # fmt: skip
+        if shown:
+            self.plot.plot([x for x, _ in shown], [y for _, y in shown],
+                           name="suggestions (with patterns and decisions)",
+                           pen=pg.mkPen(t.muted, width=1.5, style=Qt.DashLine), symbol="s",
+                           symbolSize=6, symbolBrush=pg.mkBrush(t.muted),
+                           symbolPen=None)  # fmt: skip
+        for x, p in zip(xs, points, strict=True):
+            text = pg.TextItem(f"{p['train_articles']:,}", color=t.muted, anchor=(0.5, 1.3))
+            text.setPos(x, p["f"])
             self.plot.addItem(text)
-        low, high = min(xs), max(xs)
-        pad = max(10, (high - low) * 0.08)
-        self.plot.setRange(xRange=(max(0, low - pad), high + pad), yRange=(-0.02, 1.13), padding=0)
+        skipped = [p for p in record.scores.get("curve") or [] if "f" not in p]
+        if not curve.has_curve(record):
+            note = ("No learning curve for this model (trained with --no-curve, before curves, "
+                    "or stopped before its first point): only the model itself, at 100%.")
+        elif len(points) < 4:
+            note = (f"{len(points) - 1} of 3 shares trained"
+                    + (f" ({skipped[0]['fraction']:.0%} and less: too few articles)"
+                       if skipped else ": the rest was cancelled") + ".")  # fmt: skip
+        else:
+            rise = round((points[-1]["f"] - points[-2]["f"]) * 100)
+            change = f"F {signed(rise)} points" if rise else "F unchanged"
+            note = (f"From 75% to 100% of the training articles: {change}; "
+                    + ("more accepted articles should still help." if rise > 0 else
+                       "more articles like these may not help much."))  # fmt: skip
+        self.curve_note.setText(note)

@@ -4,9 +4,11 @@ The window never trains in its own process: spaCy's training keeps a core and th
 for minutes. It runs the command line's train command through QProcess (from source
 `python -m annotator`; frozen, the executable is the command line too), at a lower priority
 so that the window stays fast, and reads one JSON object per line: progress lines
-(`step`, `epoch`, `f`, `seconds`) and a final result line (`model`, `f`, `baseline_f`,
-`activated`...). Killing the process registers nothing (the core writes a model and
-records it in one transaction, at the very end).
+(`step`, `epoch`, `max_epochs`, `f`, `seconds`, `left`), the result line once the model is
+registered (`model`, `f`, `adoption`, `activated`...), then the learning curve's lines
+(`curve_start`, `curve`) until the process ends. Killing the process before the result
+registers nothing (the core writes a model and records it in one transaction); killing it
+during the curve keeps the model and the points done.
 """
 
 from __future__ import annotations
@@ -51,9 +53,12 @@ def error_sentence(stderr_lines, code: int) -> str:
 
 class TrainProcess(QObject):
     """One training run. Exactly one of `done`, `failed`, `cancelled` is emitted, then
-    `finished`."""
+    `finished`. `done` comes as soon as the model is registered: the process goes on with
+    the learning curve (`curve` signals) until `finished`, and a cancel then only stops
+    the curve."""
 
     progress = Signal(dict)
+    curve = Signal(dict)  # {"curve_start": {...}} or {"curve": point}
     done = Signal(dict)  # the result line
     failed = Signal(str)  # why, one sentence
     cancelled = Signal()
@@ -119,8 +124,11 @@ class TrainProcess(QObject):
             return  # not ours (a library printing to stdout)
         if not isinstance(item, dict):
             return
-        if "model" in item:
+        if "model" in item and self.result is None:
             self.result = item
+            self.done.emit(item)
+        elif "curve" in item or "curve_start" in item:
+            self.curve.emit(item)
         elif "epoch" in item:
             self.last_progress = item
             self.progress.emit(item)
@@ -148,8 +156,9 @@ class TrainProcess(QObject):
         self._read_stderr()
         if self._err_partial:
             self._err.append(self._err_partial.decode("utf-8", "replace"))
-        if self.result is not None:
-            self.done.emit(self.result)
+        if self.result is not None:  # done already; the curve ended, or was cut short
+            if code != 0 and not self._cancelled:
+                log.warning("the learning curve failed: %s", error_sentence(self._err, code))
         elif self._cancelled:
             self.cancelled.emit()
         elif status == QProcess.CrashExit:

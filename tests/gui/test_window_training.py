@@ -4,8 +4,10 @@ cancelling, and the Model dialog."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import re
 import sys
 
 import pytest
@@ -18,6 +20,7 @@ from annotator.core.train.trainer import TrainOptions, train_ner
 from annotator.gui import dialogs
 from annotator.gui.dialogs import RETRAIN_SETTING, TRAIN_BASE_SETTING
 from annotator.gui.train_process import error_sentence, train_command
+from annotator.gui.training import ALREADY, record_result, result_text
 
 WAIT = 120000  # ms: a training process on a shared machine
 
@@ -68,6 +71,12 @@ def message(win) -> str:
     return win.statusBar().currentMessage()
 
 
+def result(win) -> str:
+    """The last training's result, in the status bar until the next training starts."""
+    label = win.work.result_label
+    return label.text() if label.isVisible() else ""
+
+
 def wait_trained(qtbot, win) -> None:
     qtbot.waitUntil(lambda: win.training is None, timeout=WAIT)
 
@@ -91,7 +100,8 @@ def test_ctrl_t_trains_and_the_suggestions_switch_to_the_new_model(qtbot, make_w
     assert not win.actions_by_name["cancel_training"].isEnabled()
     record = registry.all_models(win.project)[-1]
     assert record.id == 1 and record.activated and record.base == "blank"
-    assert message(win) == f"Model 1: F {record.f:.2f}, first model; suggestions updated"
+    assert result(win) == result_text(record_result(record))
+    assert result(win).startswith(f"Model 1 used for suggestions: F {record.f:.2f}; ")
     assert win.project.get_setting("model") == record.path
     # The feed restarted with the new model: the current article is computed again…
     assert win.current_id == first
@@ -102,6 +112,62 @@ def test_ctrl_t_trains_and_the_suggestions_switch_to_the_new_model(qtbot, make_w
     qtbot.waitUntil(lambda: win.current_id != first and win.is_ready(), timeout=WAIT)
     person = [s for s in model_spans(win) if s[2] == "PERSON"]
     assert person and person[0][0] == 0, win.shown
+
+
+def test_the_status_says_epoch_k_of_at_most_n_then_the_curve_and_keeps_the_result(
+        qtbot, make_window, tmp_path):  # fmt: skip
+    """Train now is disabled while a training runs (Ctrl+T does nothing), the status shows
+    epoch k of at most n, elapsed and time left (whole, the whole text on hover), then the
+    learning curve's steps; the result says what decided in numbers and stays until the
+    next training starts, a message in between notwithstanding."""
+    path = make_project(tmp_path / "news.annotator.db", accepted=400)
+    win = make_window(path)
+    train, cancel = win.actions_by_name["train"], win.actions_by_name["cancel_training"]
+    shown: list[str] = []
+    set_training = win.work.set_training
+    win.work.set_training = lambda text, tip="": (shown.append(text), set_training(text, tip))
+    assert train.isEnabled() and not cancel.isEnabled()
+    qtbot.keyClick(win.view, Qt.Key_T, Qt.ControlModifier)
+    run = win.training
+    assert run is not None and not train.isEnabled() and cancel.isEnabled()
+    label = win.work.training_label
+    qtbot.waitUntil(lambda: "epoch" in label.text(), timeout=WAIT)
+    text = label.text()
+    assert re.fullmatch(r"Training: epoch \d+ of at most 12 · dev F \d\.\d\d · \d+:\d\d "
+                        r"elapsed · ~\d+:\d\d left", text), text
+    assert not label.is_elided() and label.shown_text() == text  # not cut off
+    assert label.toolTip().startswith(text)  # and whole on hover
+    qtbot.keyClick(win.view, Qt.Key_T, Qt.ControlModifier)  # disabled: nothing happens
+    assert win.training is run and not train.isEnabled()
+    assert message(win) != ALREADY
+    wait_trained(qtbot, win)
+    assert train.isEnabled() and not cancel.isEnabled() and not label.isVisible()
+    curve_steps = list(dict.fromkeys(t for t in shown if t and t.startswith("Learning curve ")))
+    assert curve_steps == ["Learning curve 1 of 3…", "Learning curve 2 of 3…",
+                                "Learning curve 3 of 3…"], shown  # fmt: skip
+    record = registry.all_models(win.project)[-1]
+    assert [p["fraction"] for p in record.scores["curve"]] == [0.25, 0.5, 0.75]
+    case = record.scores["adoption"]
+    lo, hi, diff = (f"{v:+,}".replace("-", "\u2212") for v in (*case["interval"],
+                                                              case["difference"]))  # fmt: skip
+    verdict = ("used for suggestions" if record.activated
+               else "not used (not fewer corrections with 95% confidence)")  # fmt: skip
+    assert result(win) == (
+        f"Model 1 {verdict}: F {record.f:.2f}; {case['with']:,} corrections on "
+        f"{case['articles']} dev articles vs {case['without']:,} with no model (patterns and "
+        f"decisions) ({diff}, 95% {lo} to {hi})")  # fmt: skip
+    assert "F 0.000" not in result(win) and "model in use" not in result(win)
+    assert win.work.result_label.toolTip().startswith(result(win))
+    qtbot.keyClick(win.view, Qt.Key_Space)  # another message: the result stays
+    win.statusBar().showMessage("Something else happened")
+    assert win.work.result_label.isVisible() and result(win).startswith("Model 1 ")
+    qtbot.keyClick(win.view, Qt.Key_T, Qt.ControlModifier)  # the next training
+    assert win.training is not None and not win.work.result_label.isVisible()
+    wait_trained(qtbot, win)
+    assert result(win).startswith("Model 2 ")
+    before = "with no model (patterns and decisions)" if not record.activated else \
+        "with the model in use"  # fmt: skip
+    assert before in result(win)
 
 
 def test_retraining_starts_by_itself_after_n_accepted_articles(qtbot, make_window, tmp_path):
@@ -119,15 +185,50 @@ def test_retraining_starts_by_itself_after_n_accepted_articles(qtbot, make_windo
     records = registry.all_models(win.project)
     assert [r.id for r in records] == [first.id, 2]
     assert records[1].articles == 153
-    assert message(win).startswith("Model 2: F ")
-    if records[1].activated and records[1].baseline.get("none"):  # model 1 was not used
-        assert message(win).endswith(", first model; suggestions updated")
-    elif records[1].activated:
-        gain = records[1].f - records[1].baseline["f"]  # model 1 on today's dev articles
-        assert message(win).endswith(f", {gain:+.2f}; suggestions updated")
-    else:
-        assert "(not better than the model in use: kept, not used)" in message(win)
+    assert result(win) == result_text(record_result(records[1]))
+    assert result(win).startswith("Model 2 ") and " corrections on " in result(win)
     qtbot.keyClick(win.view, Qt.Key_A)  # 1 accepted since model 2: nothing starts
+    qtbot.wait(200)
+    assert win.training is None
+
+
+def test_imported_accepted_articles_never_start_a_training_accepts_by_people_do(
+        qtbot, make_window, tmp_path):  # fmt: skip
+    """A project imported with many accepted articles (Prodigy answers) and no model: the
+    first `a` does not start a training (what was imported is no one's work here); N
+    real accepts do."""
+    from annotator.core.importing import import_paths
+
+    rng = random.Random(1)
+    tasks = []
+    for i in range(300):
+        text, spans = sentence(rng.choice(NAMES), rng.choice(ORGS), rng.choice(CITIES), i)
+        tasks.append({"text": text, "answer": "accept", "spans": [
+            {"start": s.start, "end": s.end, "label": s.label} for s in spans]})  # fmt: skip
+    for i in range(10):
+        tasks.append({"text": sentence(rng.choice(NAMES), rng.choice(ORGS), "Paris", 500 + i)[0]})
+    source = tmp_path / "prodigy.jsonl"
+    source.write_text("".join(json.dumps(t) + "\n" for t in tasks), encoding="utf-8")
+    path = tmp_path / "imported.annotator.db"
+    with Project(path) as p:
+        p.ensure_labels(["PERSON", "ORG", "GPE"])
+        import_paths(p, [source])
+        assert p.counts()["accepted"] == 300
+        p.set_setting("model", None)
+        p.set_setting(TRAIN_BASE_SETTING, "blank")
+        p.set_setting(RETRAIN_SETTING, 3)
+    win = make_window(path)
+    for _ in range(2):
+        qtbot.keyClick(win.view, Qt.Key_A)
+        qtbot.wait(200)
+        assert win.training is None  # 302 accepted, 1 and 2 of them by a person
+    qtbot.keyClick(win.view, Qt.Key_A)  # the third accept by a person
+    qtbot.waitUntil(lambda: win.training is not None, timeout=5000)
+    assert not win.actions_by_name["train"].isEnabled()
+    win.actions_by_name["cancel_training"].trigger()
+    wait_trained(qtbot, win)
+    assert registry.all_models(win.project) == []
+    qtbot.keyClick(win.view, Qt.Key_A)  # 1 since the cancelled automatic one: not retried
     qtbot.wait(200)
     assert win.training is None
 
@@ -177,10 +278,16 @@ def test_a_failed_training_says_why_in_one_sentence(qtbot, make_window, tmp_path
 
 
 def test_model_dialog_lists_the_models_and_uses_the_chosen_one(qtbot, make_window, tmp_path):
+    from pathlib import Path
+
+    from annotator.core.train import curve
+
     path = make_project(tmp_path / "p.annotator.db")
     with Project(path) as p:
         good = registry.save(p, train_ner(p, TrainOptions(base="blank", max_epochs=6)))
         worse = registry.save(p, train_ner(p, TrainOptions(base="blank", max_epochs=1)))
+        curve.learning_curve(p, p, good.id, TrainOptions(base="blank", max_epochs=2), 1.0)
+        good = registry.get(p, good.id)
     assert good.activated and not worse.activated
     win = make_window(path)
     win.actions_by_name["models"].trigger()
@@ -188,26 +295,63 @@ def test_model_dialog_lists_the_models_and_uses_the_chosen_one(qtbot, make_windo
     qtbot.waitExposed(dlg)
     table = dlg.models
     assert table.rowCount() == 2
-    cell = {(r, c): table.item(r, c).text() for r in range(2) for c in range(table.columnCount())}
-    assert (cell[0, 0], cell[1, 0]) == ("1", "2")
-    assert cell[0, 2] == "150" and cell[0, 3] == "blank"
-    assert cell[0, 6] == f"{good.f:.3f}" and cell[0, 7] == "● in use" and cell[1, 7] == ""
+    columns = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert columns == ["Model", "Trained", "Train", "Dev", "Base", "P", "R", "F", "Corrections",
+                       "State"]  # fmt: skip
+    cell = {(r, columns[c]): table.item(r, c).text() for r in range(2)
+            for c in range(table.columnCount())}  # fmt: skip
+    assert (cell[0, "Model"], cell[1, "Model"]) == ("1", "2")
+    assert (cell[0, "Train"], cell[0, "Dev"]) == (str(good.train_articles), str(good.dev_articles))
+    assert good.train_articles + good.dev_articles == 150 and cell[0, "Base"] == "blank"
+    case = good.scores["adoption"]
+    assert cell[0, "Corrections"] == f"{case['with']} vs {case['without']}"
+    tip = table.item(0, columns.index("Corrections")).toolTip()
+    assert tip.startswith(f"Corrections on {case['articles']} dev articles: {case['with']} with "
+                          f"model 1, {case['without']} with no model (patterns and decisions)")
+    assert "95% interval" in tip
+    assert cell[0, "F"] == f"{good.f:.3f}" and cell[0, "State"] == "● in use"
+    assert cell[1, "State"] == ""
     assert dlg.selected() == 1 and not dlg.use_button.isEnabled()  # the one in use
     assert {dlg.labels.item(r, 0).text() for r in range(dlg.labels.rowCount())} == {
         "GPE",
         "ORG",
         "PERSON",
     }
-    assert len(dlg.plot.getPlotItem().listDataItems()) >= 2  # the curve and the in-use ring
+    # The selected model's learning curve: x in percent of its training articles.
+    items = dlg.plot.getPlotItem().listDataItems()
+    xs, ys = items[0].getData()
+    assert list(xs) == [25, 50, 75, 100]
+    assert list(ys) == [pt["f"] for pt in good.scores["curve"]] + [good.f]
+    counts = [pt["train_articles"] for pt in good.scores["curve"]]
+    assert counts == sorted(counts) and counts[-1] < good.train_articles
+    assert dlg.curve_title.text().startswith("Learning curve: model 1")
     rect = table.visualRect(table.model().index(1, 1))
     qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
     assert dlg.selected() == 2 and dlg.labels_title.text() == "Per label: model 2"
+    assert list(dlg.plot.getPlotItem().listDataItems()[0].getData()[0]) == [100]  # no curve
+    assert dlg.curve_note.text().startswith("No learning curve for this model")
     assert dlg.use_button.isEnabled()
     qtbot.mouseClick(dlg.use_button, Qt.LeftButton)
     assert win.project.get_setting("model") == worse.path
     assert message(win) == f"Model 2 (F {worse.f:.2f}) is now used for suggestions"
-    assert table.item(1, 7).text() == "● in use" and table.item(0, 7).text() == ""
+    state = columns.index("State")
+    assert table.item(1, state).text() == "● in use" and table.item(0, state).text() == ""
     assert not dlg.use_button.isEnabled()
+    # A model whose folder was removed (only the one in use, the best and the newest keep
+    # theirs) says so and cannot be used.
+    with Project(path) as p:
+        for _ in range(3):
+            registry.save(p, train_ner(p, TrainOptions(base="blank", max_epochs=1)),
+                          activate=False)  # fmt: skip
+        gone = sorted({r.id for r in registry.all_models(p)} - registry.kept(p))
+    assert gone and not Path(registry.get(win.project, gone[0]).path).exists()
+    dlg.reload()
+    row = gone[0] - 1
+    assert table.item(row, state).text() == "folder removed"
+    rect = table.visualRect(table.model().index(row, 1))
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    assert dlg.selected() == gone[0] and not dlg.use_button.isEnabled()
+    assert "folder was removed" in dlg.use_button.toolTip()
 
 
 def test_the_frozen_app_trains_through_its_own_command_line(tmp_path, monkeypatch):
