@@ -36,6 +36,8 @@ class ImportReport:
     merged: int = 0  # partial (binary) records added to an article of the same text
     versions: int = 0  # several annotators' decisions on a text, kept as their versions
     warnings: list[BadRecord] = field(default_factory=list)  # stored, but worth knowing
+    # links to entities the knowledge base does not hold (kept as given): id -> links
+    unknown_kb_ids: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         parts = [f"imported {plural(self.imported, 'article')} from "
@@ -48,6 +50,12 @@ class ImportReport:
                          "with --unreviewed)")
         if self.duplicates:
             parts.append(f"skipped {plural(self.duplicates, 'duplicate')}")
+        if self.unknown_kb_ids:
+            ids = sorted(self.unknown_kb_ids)
+            shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5:,} more" if len(ids) > 5 else "")
+            parts.append(f"kept {plural(sum(self.unknown_kb_ids.values()), 'link')} to "
+                         f"{plural(len(ids), 'entity', 'entities')} the knowledge base does not "
+                         f"hold ({shown}): add them to it")
         if self.warnings:
             parts.append(plural(len(self.warnings), "warning"))
         if self.bad:
@@ -181,6 +189,8 @@ class _Writer:
         r.article_ids.extend(added.ids)
         r.spans += added.spans
         r.labels_added.extend(added.labels_added)
+        for kb_id, n in added.unknown_kb_ids.items():
+            r.unknown_kb_ids[kb_id] = r.unknown_kb_ids.get(kb_id, 0) + n
         for status, n in added.statuses.items():
             r.statuses[status] = r.statuses.get(status, 0) + n
 

@@ -29,12 +29,13 @@ from .errors import (
 from .records import ArticleRecord, Span
 from .store.articles import Article, Articles, fts_query
 from .store.connection import Store
-from .store.edits import AcceptResult, Edits
+from .store.edits import AcceptResult, Edits, LinkChange
 from .store.intake import AddedRecords, Intake
 from .store.labels import Label, Labels
+from .store.links import Links, Offered
 from .store.models import Models
 from .store.settings import Events, Settings, now
-from .store.spans import Spans, StoredSpan
+from .store.spans import LinkError, Spans, StoredSpan
 from .store.suggestion_cache import IMPORT_FINGERPRINT, SuggestionCache
 
 if TYPE_CHECKING:
@@ -42,8 +43,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AcceptResult", "AddedRecords", "Article", "ConflictError", "IMPORT_FINGERPRINT", "Label",
-    "LabelInUseError", "LabelNameError", "NewerProjectError", "NotAProjectError", "Project",
-    "ProjectError", "SpanError", "StorageError", "StoredSpan", "fts_query", "now",
+    "LabelInUseError", "LabelNameError", "LinkChange", "LinkError", "NewerProjectError",
+    "NotAProjectError", "Offered", "Project", "ProjectError", "SpanError", "StorageError",
+    "StoredSpan", "fts_query", "now",
 ]  # fmt: skip
 
 
@@ -60,11 +62,15 @@ class Project:
         self.settings = Settings(self.store)
         self.events_log = Events(self.store)
         self.label_store = Labels(self.store, self.settings, self.events_log)
-        self.span_store = Spans(self.store, self.label_store, lambda: self.language)
+        self.span_store = Spans(self.store, self.label_store, lambda: self.language,
+                                lambda: self.kb)  # fmt: skip
         self.cache = SuggestionCache(self.store)
         self.articles = Articles(self.store)
         self.models = Models(self.store)  # trained models (annotator.core.train.registry)
-        self.edits = Edits(self.store, self.span_store, self.cache, self.events_log)
+        self.link_store = Links(self.store)  # links offered in articles, search by entity
+        self._learnt_links = None  # LearntLinks, made on first use (learnt_links())
+        self.edits = Edits(self.store, self.span_store, self.cache, self.events_log,
+                           self.link_store)  # fmt: skip
         self.intake = Intake(self.store, self.label_store, self.span_store, self.cache,
                              lambda: self.language)  # fmt: skip
 
@@ -244,13 +250,76 @@ class Project:
 
     def set_status(self, article_id: int, status: str, annotator: str = "",
                    confirm: Sequence[Span] = (), expected_version: int | None = None,
-                   span_ids: Sequence[int] | None = None) -> AcceptResult:  # fmt: skip
+                   span_ids: Sequence[int] | None = None,
+                   links: Sequence[tuple[int, str]] = (),
+                   check_links: bool = True) -> AcceptResult:  # fmt: skip
+        """`confirm`: suggestions to store with an accept (with the links they showed);
+        `links`: (span id, entity) suggested links shown on stored spans, stored too."""
         return self.edits.set_status(article_id, status, annotator, confirm, expected_version,
-                                     span_ids)  # fmt: skip
+                                     span_ids, links, check_links)  # fmt: skip
 
     def undo_status(self, result: AcceptResult, annotator: str = "",
                     expected_version: int | None = None) -> None:  # fmt: skip
         self.edits.undo_status(result, annotator, expected_version)
+
+    # ---- links: the entity a span names ------------------------------------------------------
+    def set_link(self, span_id: int, kb_id: str | None, annotator: str = "",
+                 expected_version: int | None = None) -> LinkChange:  # fmt: skip
+        """Link a stored span to an entity of the knowledge base, or NIL ("not in the
+        knowledge base"), or take its link away (None). An id the knowledge base does not
+        hold is refused (LinkError, one line naming it)."""
+        return self.edits.set_link(span_id, kb_id, annotator, expected_version)
+
+    def undo_link(self, change: LinkChange, annotator: str = "",
+                  expected_version: int | None = None) -> None:  # fmt: skip
+        self.edits.undo_link(change, annotator, expected_version)
+
+    def offer_links(self, article_id: int, offers: Sequence[tuple[Span, str | None]],
+                    annotator: str = "", expected_version: int | None = None
+                    ) -> list[Offered]:  # fmt: skip
+        """Suggest links at these spans' places (the other mentions of a string just
+        linked); None takes a suggested link away there. Returns what `restore_offers`
+        needs to undo it."""
+        return self.edits.offer_links(article_id, offers, annotator, expected_version)
+
+    def restore_offers(self, article_id: int, before: Sequence[Offered], annotator: str = "",
+                       expected_version: int | None = None) -> None:  # fmt: skip
+        self.edits.restore_offers(article_id, before, annotator, expected_version)
+
+    def offered_links(self, article_id: int) -> dict[tuple[int, int], dict[str, str]]:
+        """{(start, end): {label: entity}} of the links suggested in the article by offers
+        and imports ('' where a link was taken away)."""
+        return self.link_store.offered(article_id)
+
+    def learnt_links(self):
+        """The learnt links (annotator.core.learnt_links.LearntLinks), up to date with the
+        accepted articles; kept per Project and refreshed only when they changed."""
+        from .learnt_links import LearntLinks
+
+        if self._learnt_links is None:
+            self._learnt_links = LearntLinks()
+        return self._learnt_links.refresh(self)
+
+    def known_entities(self, ids: Sequence[str]) -> set[str]:
+        """The ids among `ids` that the knowledge base holds."""
+        return self.span_store.known(ids)
+
+    def has_links(self) -> bool:
+        """True when some span of the project is linked."""
+        return self.link_store.has_links()
+
+    def article_ids_mentioning(self, entity_id: str, aliases: bool = True) -> list[int]:
+        """The articles that mention an entity, in id order: those with a span linked to
+        it, and (`aliases`) those whose text holds one of its names or aliases as whole
+        words (ignoring case and accents). The search box's `kb:ID` gives the same."""
+        found = self.link_store.linked_to(entity_id)
+        if aliases:
+            names = self.kb.aliases_of([entity_id])[entity_id]
+            if names:
+                if not self.read_only:
+                    self.articles.ensure_search_index()
+                found |= self.link_store.naming(names)
+        return sorted(found)
 
     # ---- suggestions: cached, imported, dismissed --------------------------------------------
     def dismissed(self, article_id: int) -> set[tuple[int, int, str]]:

@@ -21,6 +21,9 @@ class Span:
     end: int
     label: str
     source: str = "human"
+    # The entity the span names (entity linking): an id of the project's knowledge base,
+    # NIL ("not in the knowledge base") or None (not linked).
+    kb_id: str | None = None
 
     def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end
@@ -69,6 +72,11 @@ def input_hash(text: str) -> str:
 
 
 ANNOTATIONS = ("complete", "partial")
+NIL = "NIL"  # a span linked to "not in the knowledge base" (spaCy's entity linker's NIL)
+# Article meta key: the Prodigy entity-linking `choice` tasks an article was imported from,
+# each as it was but its text, so that JSONL export writes them back (formats/prodigy.py).
+CHOICE_TASKS = "prodigy_choice_tasks"
+KB_ID_MAX = 200  # characters
 LABEL_MAX = 64  # characters
 
 
@@ -87,3 +95,24 @@ def check_label_name(name: str) -> str:
     if bad is not None:
         raise ValueError(f"a label name may not hold control characters (found U+{ord(bad):04X})")
     return name
+
+
+def check_kb_id(kb_id) -> str | None:
+    """The link as stored (None: not linked; surrounding whitespace removed), or ValueError
+    saying why it cannot be one: not a string, empty, longer than KB_ID_MAX, or holding
+    control characters."""
+    if kb_id is None:
+        return None
+    if not isinstance(kb_id, str):
+        raise ValueError(f"an entity id must be text, not {type(kb_id).__name__}")
+    kb_id = kb_id.strip()
+    if not kb_id:
+        raise ValueError("an entity id may not be empty")
+    if len(kb_id) > KB_ID_MAX:
+        raise ValueError(f"an entity id may have at most {KB_ID_MAX} characters "
+                         f"(this one has {len(kb_id)})")
+    bad = next((c for c in kb_id if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if bad is not None:
+        raise ValueError(f"an entity id may not hold control characters "
+                         f"(found U+{ord(bad):04X} in {kb_id[:40]!r})")
+    return kb_id

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from annotator.core.formats import read_file
-from annotator.core.records import LABEL_MAX, Span
+from annotator.core.records import CHOICE_TASKS, LABEL_MAX, Span
 
 TEXT = "Gucci and Prada opened in Milan"
 GUCCI = {"start": 0, "end": 5, "label": "BRAND"}
@@ -93,18 +93,32 @@ def test_rejected_binary_spans_may_overlap(tmp_path):
 # --- choice and other kinds of task -----------------------------------------------------------
 
 
-def test_choice_task_is_pending_with_its_answer_kept_in_meta(tmp_path):
+def test_entity_linking_choice_task_is_its_span_linked(tmp_path):
+    """Issue 19: a choice task with spans and options with ids links its span (it used to
+    come in pending, the answer kept in meta)."""
     options = [{"id": "Q1", "text": "Gucci (brand)"}, {"id": "Q2", "text": "Guccio Gucci"}]
+    given = task("choice", "accept", spans=[GUCCI], options=options, accept=["Q1"],
+                 meta={"a": 1})  # fmt: skip
+    record = read_one(tmp_path, given)
+    assert (record.status, record.annotation) == ("accepted", "partial")
+    assert record.spans == [Span(0, 5, "BRAND", "import", "Q1")]
+    assert record.suggestions == [] and record.rejected == []
+    assert record.meta == {"a": 1, CHOICE_TASKS: [{k: v for k, v in given.items()
+                                                   if k != "text"}]}  # fmt: skip
+
+
+def test_choice_task_with_other_options_is_pending_with_its_answer_kept_in_meta(tmp_path):
+    options = [{"id": 1, "text": "fashion"}, {"id": 2, "text": "sport"}]  # not entity ids
     record = read_one(
         tmp_path,
-        task("choice", "accept", spans=[GUCCI], options=options, accept=["Q1"], meta={"a": 1}),
+        task("choice", "accept", spans=[GUCCI], options=options, accept=[1], meta={"a": 1}),
     )
     assert (record.status, record.annotation) == ("pending", "complete")
     assert record.spans == [] and record.rejected == []
     assert record.suggestions == imported(GUCCI)
     assert record.meta == {
         "a": 1,
-        "prodigy": {"view_id": "choice", "answer": "accept", "accept": ["Q1"], "options": options},
+        "prodigy": {"view_id": "choice", "answer": "accept", "accept": [1], "options": options},
     }
 
 

@@ -9,6 +9,8 @@ Decisions:
 - Spans that must not overlap (an accepted record's) are checked; an exact duplicate is
   dropped silently. Other spans may overlap; the store / the review merges them later.
 - A top-level `title`, else `meta.title`, gives the title; else the text's first line.
+- A span may carry `kb_id` (Prodigy and spaCy both call the linked entity so): kept with
+  it; null or absent is "not linked".
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..records import ArticleRecord, Span, check_label_name, normalise_text
+from ..records import ArticleRecord, Span, check_kb_id, check_label_name, normalise_text
 from .items import RecordError
 from .text import make_title, offset_mapper
 
@@ -67,12 +69,13 @@ class RawSpan:
     start: int
     end: int
     label: str
+    kb_id: str | None = None  # the entity it names (entity linking), None: not linked
 
     def __str__(self) -> str:
         return f"span {self.number} [{self.start}, {self.end})"
 
 
-def raw_span(number: int, start: Any, end: Any, label: Any) -> RawSpan:
+def raw_span(number: int, start: Any, end: Any, label: Any, kb_id: Any = None) -> RawSpan:
     if not (is_int(start) and is_int(end)):
         for name, value in (("start", start), ("end", end)):
             if not is_int(value):
@@ -80,7 +83,15 @@ def raw_span(number: int, start: Any, end: Any, label: Any) -> RawSpan:
     name = _LABELS.get(label) if isinstance(label, str) else None
     if name is None:
         name = _label_name(number, label)
-    return RawSpan(number, start, end, name)
+    if kb_id is not None:
+        if not isinstance(kb_id, str):
+            raise RecordError(f"span {number} has kb_id {show(kb_id)}, expected a string")
+        check_unicode(kb_id, f"span {number} kb_id")
+        try:
+            kb_id = check_kb_id(kb_id)
+        except ValueError as e:
+            raise RecordError(f"span {number} has kb_id {show(kb_id)}: {e}") from None
+    return RawSpan(number, start, end, name, kb_id)
 
 
 _LABELS: dict[str, str] = {}  # label as given -> as stored, for labels already checked
@@ -164,7 +175,7 @@ class JsonArticle:
         remap = offset_mapper(text)
         spans = []
         for s in ordered:
-            span = Span(remap(s.start), remap(s.end), s.label, "import")
+            span = Span(remap(s.start), remap(s.end), s.label, "import", s.kb_id)
             if span.start >= span.end:
                 raise RecordError(f"{s} covers only a carriage return")
             spans.append(span)

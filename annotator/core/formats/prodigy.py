@@ -9,10 +9,28 @@ The kind is the task's `_view_id`:
   record is a *partial* annotation: accept -> accepted with the span in `spans`; reject ->
   accepted with the span in `rejected`; ignore -> skipped with the span as a suggestion.
   Unanswered -> pending with the span as a suggestion, to be annotated in full.
-- `choice` (classification, entity linking: the answer is about an option, not the
-  spans): pending, its spans as suggestions; the answer and the chosen options go to
+- `choice` with spans and `options` that each have a string `id`: entity linking (the
+  recipes write one task per mention, its span in `spans`, the candidate entities in
+  `options`, Prodigy's NIL options as ids starting with "NIL", e.g. `NIL_otherLink`,
+  `NIL_ambiguous`; the annotator's choice in `accept`). Like a binary `ner` task it is
+  about its mention only, so the record is *partial*, and several tasks on one text merge
+  into one article with several linked spans. The link is the chosen option's id (a NIL
+  option gives NIL; no option chosen: not linked):
+  accept -> accepted, the span linked;
+  reject -> accepted, the span in `rejected` (the question itself was wrong: the
+  highlighted words are not a mention to link);
+  ignore -> skipped, the span a suggestion with the chosen link (if any) suggested;
+  unanswered -> pending, likewise.
+  The task itself (options, html, its meta, hashes, every other key: all but its text) is
+  kept in the article's meta under `CHOICE_TASKS`, so that JSONL export writes the tasks
+  back in the same form (prodigy_tasks.py). More than one option accepted is a bad record.
+- other `choice` tasks (classification: the answer is about an option, not the spans):
+  pending, its spans as suggestions; the answer and the chosen options go to
   `meta["prodigy"]` so that nothing is lost.
 - any other view id: treated like `choice` if the task has spans, else a bad record.
+
+Any task's span may carry `kb_id` (the entity it names, as Prodigy and spaCy call it):
+kept with the span (`Span.kb_id`).
 
 A task of Prodigy's `review` recipe (`_view_id` "review", or any non-binary task with a
 `versions` list: review --auto-accept stores the texts all annotators agreed on as a copy
@@ -26,7 +44,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..records import ArticleRecord
+from ..records import CHOICE_TASKS, NIL, ArticleRecord
 from .items import RecordError
 from .json_records import JsonArticle, RawSpan, check_unicode, is_int, kind, raw_span, show
 
@@ -67,6 +85,8 @@ def record(obj: dict, article: JsonArticle) -> ArticleRecord:
         status_now = "skipped" if status == "skipped" else "accepted"
         fields = {lists[status]: spans}
         return article.record(status_now, hashes, annotation="partial", **fields)
+    if view == CHOICE_VIEW and is_linking(obj, raw):
+        return _linking(obj, raw, status, hashes, article)
     if view != CHOICE_VIEW and not raw:
         raise RecordError(
             f"a Prodigy {show(view)} task with no spans is not an entity annotation"
@@ -79,6 +99,45 @@ def record(obj: dict, article: JsonArticle) -> ArticleRecord:
     meta["prodigy" if "prodigy" not in meta else "prodigy_task"] = kept
     check_unicode(json.dumps(kept, ensure_ascii=False), "the task's answer or options")
     return article.record("pending", hashes, meta, suggestions=article.spans(raw))
+
+
+def is_linking(obj: dict, raw: list[RawSpan]) -> bool:
+    """A `choice` task of entity linking: spans, and options that each have a string id."""
+    options = obj.get("options")
+    return bool(raw) and isinstance(options, list) and bool(options) and all(
+        isinstance(o, dict) and isinstance(o.get("id"), str) for o in options)
+
+
+def link_of(option_id: str | None) -> str | None:
+    """The link an option chosen gives: NIL for Prodigy's NIL options (NIL_otherLink...)."""
+    if option_id is None:
+        return None
+    return NIL if option_id.startswith("NIL") else option_id
+
+
+def _linking(obj: dict, raw: list[RawSpan], status: str, hashes, article: JsonArticle
+             ) -> ArticleRecord:  # fmt: skip
+    """An entity-linking `choice` task (see the module docstring)."""
+    accept = obj.get("accept", [])
+    if not isinstance(accept, list) or not all(isinstance(a, str) for a in accept):
+        raise RecordError(f"'accept' must be a list of option ids, got {show(accept)}")
+    if len(accept) > 1:
+        raise RecordError(f"an entity-linking task links its mention to one entity, this one "
+                          f"accepts {len(accept)} options ({show(accept)})")
+    link = link_of(accept[0]) if accept else None
+    if link is not None and link != NIL:
+        check_unicode(link, "'accept'")
+    linked = [RawSpan(s.number, s.start, s.end, s.label, link if accept else s.kb_id)
+              for s in raw]  # fmt: skip
+    spans = article.spans(linked)
+    kept = {k: v for k, v in obj.items() if k != "text"}
+    check_unicode(json.dumps(kept, ensure_ascii=False), "the task")
+    meta = {**article.meta, CHOICE_TASKS: [kept]}
+    if status == "accepted":
+        return article.record("accepted", hashes, meta, spans=spans, annotation="partial")
+    if status == "rejected":
+        return article.record("accepted", hashes, meta, rejected=spans, annotation="partial")
+    return article.record(status, hashes, meta, suggestions=spans, annotation="partial")
 
 
 def is_review(obj: dict) -> bool:
@@ -145,5 +204,6 @@ def _spans(value: Any) -> list[RawSpan]:
         missing = [k for k in ("start", "end", "label") if k not in item]
         if missing:
             raise RecordError(f"span {number} has no {' or '.join(repr(k) for k in missing)}")
-        spans.append(raw_span(number, item["start"], item["end"], item["label"]))
+        spans.append(raw_span(number, item["start"], item["end"], item["label"],
+                              item.get("kb_id")))  # fmt: skip
     return spans

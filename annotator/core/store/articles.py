@@ -50,6 +50,18 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"*' for w in search_words(text)) or '""'
 
 
+ENTITY_PREFIX = "kb:"  # a search for `kb:Q3874799` lists the articles mentioning the entity
+
+
+def entity_query(text: str) -> str | None:
+    """The entity id of a search `kb:ID` (case of `kb` ignored), else None."""
+    text = text.strip()
+    if text[:3].lower() != ENTITY_PREFIX:
+        return None
+    entity = text[3:].strip()
+    return entity or None
+
+
 MAX_EXPANSION = 20  # a prefix with more indexed completions stays a prefix query
 
 
@@ -135,13 +147,13 @@ class Articles:
             return
         by_article: dict[int, list[Span]] = {a.id: [] for a in arts}
         rows = self._q(
-            'SELECT article_id, start, "end", label, source FROM spans '
+            'SELECT article_id, start, "end", label, source, kb_id FROM spans '
             "WHERE article_id BETWEEN ? AND ? ORDER BY article_id, start, id",
             [arts[0].id, arts[-1].id],
         )
-        for aid, start, end, label, source in rows:
+        for aid, start, end, label, source, kb_id in rows:
             if aid in by_article:
-                by_article[aid].append(Span(start, end, label, source))
+                by_article[aid].append(Span(start, end, label, source, kb_id))
         for art in arts:
             yield art, by_article[art.id]
 
@@ -188,6 +200,9 @@ class Articles:
         if search and search.strip():
             if catch_up and not self.store.read_only:
                 self.ensure_search_index()
+            entity = entity_query(search)
+            if entity is not None:
+                return self._search_entity(entity, conds, args, limit, sort, descending)
             return self._search(search, conds, args, limit, sort, descending)
         if conds:
             sql += " WHERE " + " AND ".join(conds)
@@ -216,6 +231,32 @@ class Articles:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [r[0] for r in self._q(sql, [expr, *args]).fetchall()]
+
+    def _search_entity(self, entity_id: str, conds: list[str], args: list, limit: int | None,
+                       sort: str, descending: bool) -> list[int]:  # fmt: skip
+        """`kb:ID`: the articles with a span linked to the entity, and those whose text
+        holds one of its names or aliases as whole words (store/links.py), in the order
+        asked for."""
+        from .kb import KnowledgeBase
+        from .links import Links
+        from .settings import Events
+
+        links = Links(self.store)
+        found = links.linked_to(entity_id)
+        names = KnowledgeBase(self.store, Events(self.store)).aliases_of([entity_id])[entity_id]
+        if names:
+            found |= links.naming(names)
+        ids = sorted(found)
+        rows: list[tuple[int, str]] = []
+        where = "".join(f" AND {c}" for c in conds)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows += self._q(f"SELECT id, status FROM articles WHERE id IN ({marks}){where}",
+                            [*chunk, *args]).fetchall()  # fmt: skip
+        key = (lambda r: r[0]) if sort == "id" else (lambda r: (r[1], r[0]))
+        out = [r[0] for r in sorted(rows, key=key, reverse=descending)]
+        return out if limit is None else out[:limit]
 
     def _search_all(self, text: str, conds: list[str], args: list, limit: int | None,
                     sort: str, descending: bool) -> list[int]:  # fmt: skip

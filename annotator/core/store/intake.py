@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import LabelNameError, SpanError
-from ..records import ArticleRecord, Span
+from ..records import CHOICE_TASKS, NIL, ArticleRecord, Span
 from ..tokens import snap
 from . import versions
 from .connection import Store
 from .labels import Labels, checked_name
+from .links import Links
 from .settings import now
 from .spans import Spans
 from .suggestion_cache import SuggestionCache
@@ -36,6 +37,9 @@ class AddedRecords:
     labels_added: list[str] = field(default_factory=list)
     refused: list[tuple[int, str]] = field(default_factory=list)  # (record index, why)
     snapped: list[tuple[int, Span, Span]] = field(default_factory=list)  # (index, was, now)
+    # links (spans' and suggestions') to ids the knowledge base does not hold: id -> links
+    unknown_kb_ids: dict[str, int] = field(default_factory=dict)
+
 
 
 class Intake:
@@ -43,6 +47,7 @@ class Intake:
                  language):  # fmt: skip
         self.store, self.labels, self.spans, self.cache = store, labels, spans, cache
         self._language = language
+        self.links = Links(store)
 
     def add(self, batch: Sequence[ArticleRecord], annotator: str = "") -> AddedRecords:
         out = AddedRecords()
@@ -79,7 +84,8 @@ class Intake:
                     continue
                 try:
                     spans = self._snapped(i, r.text, r.spans, out)
-                    spans = self.spans.check(0, spans, text=r.text, existing=[])
+                    spans = self.spans.check(0, spans, text=r.text, existing=[],
+                                             links="keep")
                     suggestions = self._snapped(i, r.text, r.suggestions, out, drop=True)
                     rejected = self._snapped(i, r.text, r.rejected, out, drop=True)
                 except SpanError as exc:
@@ -94,7 +100,7 @@ class Intake:
                      stamp if decided else None, r.prodigy_input_hash, r.prodigy_task_hash,
                      stamp, r.annotation, int(r.flagged), r.flag_note if r.flagged else "")
                 )  # fmt: skip
-                span_rows += [(aid, s.start, s.end, s.label, "import", annotator, stamp)
+                span_rows += [(aid, s.start, s.end, s.label, "import", annotator, stamp, s.kb_id)
                               for s in spans]  # fmt: skip
                 out.ids.append(aid)
                 out.statuses[r.status] = out.statuses.get(r.status, 0) + 1
@@ -109,20 +115,41 @@ class Intake:
                 art_rows,
             )
             conn.executemany(
-                'INSERT INTO spans(article_id, start, "end", label, source, annotator, created_at)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO spans(article_id, start, "end", label, source, annotator, created_at,'
+                " kb_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 span_rows,
             )
             for aid, suggestions, rejected in extras:
                 if suggestions:
-                    self.cache.add_imported(aid, suggestions)
+                    self._suggest(aid, suggestions)
                 for s in rejected:
                     self.cache.dismiss(aid, s, annotator)
             for i, aid, r in merges:
                 self._merge(i, aid, r, annotator, out)
             for i, h, r in teams:
                 self._versions(i, known[h][0], r, out)
+            bad = {i for i, _ in out.refused}
+            kept = [r for i, r in enumerate(batch) if i not in bad]
+            self._unknown_links([*(s for r in kept for s in (*r.spans, *r.suggestions)),
+                                 *(x for r in kept for _, _, vs in r.versions for x in vs)],
+                                out)  # fmt: skip
         return out
+
+    def _suggest(self, aid: int, suggestions: Sequence[Span]) -> None:
+        """Imported suggestions, with the links they carry (suggested links)."""
+        self.cache.add_imported(aid, suggestions)
+        linked = [(s, s.kb_id) for s in suggestions if s.kb_id is not None]
+        if linked:
+            self.links.offer(aid, linked)
+
+    def _unknown_links(self, spans: Sequence[Span], out: AddedRecords) -> None:
+        ids = [s.kb_id for s in spans if s.kb_id is not None and s.kb_id != NIL]
+        if not ids:
+            return
+        known = self.spans.known(ids)
+        for kb_id in ids:
+            if kb_id not in known:
+                out.unknown_kb_ids[kb_id] = out.unknown_kb_ids.get(kb_id, 0) + 1
 
     def _versions(self, index: int, aid: int, r: ArticleRecord, out: AddedRecords) -> None:
         """Several annotators on one text. A review task brings its versions (the task
@@ -142,7 +169,8 @@ class Intake:
                     if by == r.annotator_id or status == "pending" or not by:
                         out.duplicates += 1  # the same annotator's again: as before
                         return
-                    mine = [Span(x.start, x.end, x.label) for x in self.spans.of(aid)]
+                    mine = [Span(x.start, x.end, x.label, kb_id=x.kb_id)
+                            for x in self.spans.of(aid)]  # fmt: skip
                     found.append((by, status, mine))
                     conn.execute("DELETE FROM spans WHERE article_id = ?", [aid])
                     conn.execute("UPDATE articles SET status = 'pending', status_by = NULL, "
@@ -188,7 +216,7 @@ class Intake:
                     continue
                 raise SpanError(f"span [{s.start}, {s.end}) {s.label} covers no word", s, "empty")
             if snapped != (s.start, s.end):
-                new = Span(*snapped, s.label, s.source)
+                new = Span(*snapped, s.label, s.source, s.kb_id)
                 out.snapped.append((index, s, new))
                 s = new
             kept.append(s)
@@ -196,22 +224,42 @@ class Intake:
 
     def _merge(self, index: int, aid: int, r: ArticleRecord, annotator: str,
                out: AddedRecords) -> None:  # fmt: skip
-        """A partial record of a text stored as partial: its spans join the article's."""
+        """A partial record of a text stored as partial: its spans (and suggestions) join
+        the article's; an accepted record makes it accepted, a skipped one a pending article
+        skipped. Prodigy choice tasks kept with it join the article's."""
+        conn = self.store.conn
         try:
             spans = self._snapped(index, r.text, r.spans, out)
             have = {(s.start, s.end, s.label) for s in self.spans.of(aid)}
             spans = [s for s in spans if (s.start, s.end, s.label) not in have]
-            self.spans.insert(aid, spans, annotator)
+            self.spans.insert(aid, spans, annotator, links="keep")
             rejected = self._snapped(index, r.text, r.rejected, out, drop=True)
+            suggestions = self._snapped(index, r.text, r.suggestions, out, drop=True)
         except SpanError as exc:
             out.refused.append((index, str(exc)))
             return
         for s in rejected:
             self.cache.dismiss(aid, s, annotator)
+        if suggestions:
+            self._suggest(aid, suggestions)
         if r.status == "accepted":
-            self.store.conn.execute(
+            conn.execute(
                 "UPDATE articles SET status = 'accepted' WHERE id = ? AND status != 'accepted'",
                 [aid],
             )
+        elif r.status == "skipped":
+            conn.execute("UPDATE articles SET status = 'skipped' WHERE id = ? AND "
+                         "status = 'pending'", [aid])  # fmt: skip
+        tasks = r.meta.get(CHOICE_TASKS) if isinstance(r.meta, dict) else None
+        if tasks:
+            meta = json.loads(conn.execute("SELECT meta FROM articles WHERE id = ?",
+                                           [aid]).fetchone()[0])  # fmt: skip
+            kept = meta.get(CHOICE_TASKS) if isinstance(meta, dict) else None
+            if isinstance(kept, list):
+                new = [t for t in tasks if t not in kept]
+                if new:
+                    meta[CHOICE_TASKS] = kept + new
+                    conn.execute("UPDATE articles SET meta = ?, version = version + 1 "
+                                 "WHERE id = ?", [json.dumps(meta, ensure_ascii=False), aid])
         out.merged += 1
         out.spans += len(spans)
