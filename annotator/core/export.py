@@ -22,6 +22,9 @@ of the project file or of what is already on disk. This module owns:
   ``.NAME.annotator-*`` siblings, which the next export to that target deletes. The
   checksums are recorded before the swap (old and new both accepted) and narrowed to the
   new set after it, so a kill at any point never makes the next export refuse its own files.
+* **Links.** A linked span carries its entity into every format: ``kb_id_`` on spaCy's
+  entities, ``kb_id`` on Prodigy spans (and Prodigy's entity-linking tasks written back as
+  they came), a third CoNLL column and an HF ``kb_ids`` field when the project has links.
 * **The report.** Counts by split and label, articles left out by status, partial articles,
   problem spans by kind, and warnings about what ``spacy train`` trips on (an empty dev
   set, a label with fewer than :data:`FEW_EXAMPLES` examples in train, problem spans). An
@@ -231,7 +234,8 @@ def export_project(
             final = target
         elif format in ("conll", "hf"):
             kw = dict(dev_split=dev_split, seed=seed, strict=strict, on_progress=on_progress,
-                      statuses=statuses, excluded=excluded)  # fmt: skip
+                      statuses=statuses, excluded=excluded,
+                      links=project.has_links())  # fmt: skip
             if format == "hf":
                 kw["labels"] = project.label_names()
             report = (export_hf if format == "hf" else export_conll)(articles, staging, nlp,

@@ -9,6 +9,11 @@ article is one sequence: one ``TOKEN<TAB>TAG`` line per token (IOB2: ``B-ORG``, 
 stay a valid B-/I- run); whitespace inside a token is written as ``_``. IOB2 has no "unknown":
 tokens spaCy would mark *missing* (partial articles, problem spans) are written ``O``, and a
 warning says how many articles have them.
+
+Links: with ``links=True`` (the project has linked spans) each line has a third column, the
+entity the token's span names: ``TOKEN<TAB>TAG<TAB>KB_ID``, the id (or ``NIL``) on every
+token of a linked entity, ``_`` on every other token (as CoNLL writes "nothing here"). A
+project without links gets the two columns only.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ def split_docs(
     counts = {s: {"articles": 0, "spans": 0} for s in SPLITS}
     labels: dict[str, dict[str, int]] = {s: {} for s in SPLITS}
     partial = dict.fromkeys(SPLITS, 0)
+    linked = dict.fromkeys(SPLITS, 0)
     seen: set[str] = set()
     total, done, statuses = total_of(articles), 0, frozenset(statuses)
     for art in articles:
@@ -86,12 +92,14 @@ def split_docs(
             partial[split] += 1
         for e in ents:
             labels[split][e.label_] = labels[split].get(e.label_, 0) + 1
+            linked[split] += bool(e.kb_id)
         yield split, art, doc
     if on_progress is not None:
         on_progress(done, total)
     report.counts = counts
     report.labels = {k: dict(sorted(v.items())) for k, v in labels.items()}
     report.partial = partial
+    report.linked = linked
     _spacy_warnings(report)
     unknown = sum(partial.values())
     if unknown:
@@ -110,6 +118,22 @@ def iob2(doc) -> list[tuple[str, str]]:
             continue
         tag = f"{t.ent_iob_}-{t.ent_type_}" if t.ent_iob_ in ("B", "I") else "O"
         out.append((t.text, tag))
+    return out
+
+
+NO_LINK = "_"  # the third column of a token outside any linked entity
+
+
+def iob2_links(doc) -> list[tuple[str, str, str | None]]:
+    """(token text, IOB2 tag, the entity its span names or None) for each non-whitespace
+    token of ``doc``."""
+    out = []
+    for t in doc:
+        if t.is_space or not t.text.strip():
+            continue
+        inside = t.ent_iob_ in ("B", "I")
+        tag = f"{t.ent_iob_}-{t.ent_type_}" if inside else "O"
+        out.append((t.text, tag, (t.ent_kb_id_ or None) if inside else None))
     return out
 
 
@@ -158,9 +182,10 @@ def export_conll(
     *,
     statuses: Collection[str] = ("accepted",),
     excluded: Mapping[str, int] | None = None,
+    links: bool = False,
 ) -> ExportReport:
     """Write ``train.conll``, ``dev.conll`` and ``manifest.json`` into the new folder
-    ``out_dir`` (see the module docstring)."""
+    ``out_dir`` (see the module docstring; ``links``: the third column)."""
     t0 = time.perf_counter()
     nlp = get_nlp(nlp_or_lang)
     report = base_report("conll", nlp, excluded)
@@ -171,10 +196,14 @@ def export_conll(
         first = dict.fromkeys(SPLITS, True)
         for split, _art, doc in split_docs(articles, nlp, report, dev_split, seed, statuses,
                                            on_progress):  # fmt: skip
-            rows = iob2(doc)
+            if links:
+                rows = [(_SPACE.sub("_", text), tag, _SPACE.sub("_", kb or NO_LINK))
+                        for text, tag, kb in iob2_links(doc)]  # fmt: skip
+            else:
+                rows = [(_SPACE.sub("_", text), tag) for text, tag in iob2(doc)]
             if not rows:
                 continue
-            lines = "".join(f"{_SPACE.sub('_', text)}\t{tag}\n" for text, tag in rows)
+            lines = "".join("\t".join(row) + "\n" for row in rows)
             files[f"{split}.conll"].write(("" if first[split] else "\n") + lines)
             first[split] = False
     except BaseException:

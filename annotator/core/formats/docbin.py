@@ -20,6 +20,9 @@ Rules kept here (see ``../shared/guide/pitfalls.md``, the spaCy part):
   exported with a status other than accepted has every token outside its spans *missing*.
 * Articles are deduplicated by ``input_hash`` (first one wins) before splitting, and the
   train/dev split is a stable function of the hash (:mod:`annotator.core.split`).
+* A linked span's entity becomes the entity's ``kb_id_`` (an entity id, or ``NIL`` for "not
+  in the knowledge base", as spaCy's entity linker expects); an entity not linked has
+  none. The manifest counts the linked entities per split (``linked_entities``).
 
 Files are written to temporary names in ``out_dir`` and renamed at the end, so a refused or
 cancelled export writes nothing. A set that appears whole or not at all, and the safety of
@@ -130,6 +133,8 @@ class ExportReport:
     labels: dict[str, dict[str, int]] = field(default_factory=dict)
     # split -> articles written with unknown (missing) tokens outside their spans
     partial: dict[str, int] = field(default_factory=dict)
+    # split -> entities written with a link (kb_id: an entity id or NIL)
+    linked: dict[str, int] = field(default_factory=dict)
     misaligned: list[Misaligned] = field(default_factory=list)  # every problem span
     duplicates_skipped: int = 0
     excluded: dict[str, int] = field(default_factory=dict)  # status -> articles not exported
@@ -185,6 +190,7 @@ class ExportReport:
             "counts": self.counts,
             "labels": self.labels,
             "partial_articles": self.partial,
+            "linked_entities": self.linked,
             "duplicates_skipped": self.duplicates_skipped,
             "excluded_by_status": self.excluded,
             "problems": self.problems,
@@ -301,6 +307,11 @@ def _problem(art: ExportArticle, doc, sp: Span, problem: str, hint: str = "") ->
     )
 
 
+def kb_of(span: Span):
+    """What ``Doc.char_span`` takes as the entity's ``kb_id``: the link, or 0 (none)."""
+    return span.kb_id if span.kb_id is not None else 0
+
+
 def classify_problem(art: ExportArticle, doc, sp: Span) -> Misaligned:
     """The problem of a span that is not an overlap (``char_span`` gave no tokens)."""
     n = len(doc.text)
@@ -324,7 +335,7 @@ def _slow_ents(art: ExportArticle, doc, problems: list[Misaligned]):
     last_end = -1  # token end of the last kept entity
     last_span: Span | None = None
     for sp in sorted(art.spans, key=span_sort_key):
-        ent = doc.char_span(sp.start, sp.end, sp.label) if sp.label else None
+        ent = doc.char_span(sp.start, sp.end, sp.label, kb_id=kb_of(sp)) if sp.label else None
         if ent is None or len(ent) == 0:
             problems.append(classify_problem(art, doc, sp))
             bad.append(sp)
@@ -488,6 +499,7 @@ def _fill_and_write(articles, bins, out_dir, nlp, make_doc, max_length, report, 
     counts = {"train": {"articles": 0, "spans": 0}, "dev": {"articles": 0, "spans": 0}}
     labels: dict[str, dict[str, int]] = {"train": {}, "dev": {}}
     partial = {"train": 0, "dev": 0}
+    linked = {"train": 0, "dev": 0}
     problems = report.misaligned
     excluded_now = report.excluded
     seen: set[str] = set()
@@ -518,7 +530,7 @@ def _fill_and_write(articles, bins, out_dir, nlp, make_doc, max_length, report, 
         default = "outside" if complete else "missing"
         char_span = doc.char_span
         spans = art.spans
-        ents = [char_span(s.start, s.end, s.label) for s in spans]
+        ents = [char_span(s.start, s.end, s.label, kb_id=kb_of(s)) for s in spans]
         try:
             # Raises on None (misaligned or empty span) and on overlaps (E1010).
             doc.set_ents(ents, default=default)
@@ -538,12 +550,15 @@ def _fill_and_write(articles, bins, out_dir, nlp, make_doc, max_length, report, 
         for e in ents:
             name = e.label_
             lab[name] = lab.get(name, 0) + 1
+            if e.kb_id:
+                linked[split] += 1
 
     if on_progress is not None:
         on_progress(done, total)
     report.counts = counts
     report.labels = {k: dict(sorted(v.items())) for k, v in labels.items()}
     report.partial = partial
+    report.linked = linked
     report.duplicates_skipped = duplicates
     _spacy_warnings(report)
 

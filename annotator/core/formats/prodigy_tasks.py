@@ -18,6 +18,16 @@ not available to check: the ``spans=`` form follows the same pattern but is not 
 An article imported from Prodigy keeps its ``_input_hash``, and its ``_task_hash`` while its
 spans are unchanged (the store forgets the imported task hash when they change); every other
 hash is derived here from the task as written.
+
+Links: a linked span is written with ``kb_id`` (an entity id, or NIL). An article imported
+from Prodigy's entity-linking ``choice`` tasks (one per mention, kept in its meta under
+``CHOICE_TASKS``) is written back as those tasks, each as it came (options, html, meta,
+hashes and every other key) with its ``accept`` saying the span's link now, while its spans
+are still those the tasks accepted, it is still a partial annotation and its status is
+still the one the answers gave (links may change: Prodigy's task hash does not cover
+``accept``). NIL is written as the NIL option the task chose (else its first NIL option).
+Otherwise (spans added, removed or moved, the article accepted whole in the window) it is
+written as one task like any other, its spans carrying ``kb_id``.
 """
 
 from __future__ import annotations
@@ -53,7 +63,7 @@ from annotator.core.formats.docbin import (
     tokenize,
     total_of,
 )
-from annotator.core.records import Span
+from annotator.core.records import CHOICE_TASKS, NIL, Span
 from annotator.core.wording import plural
 
 __all__ = [
@@ -121,6 +131,58 @@ def set_hashes(task: dict, *, overwrite: bool = False) -> dict:
 
 # --------------------------------------------------------------------------- tasks
 
+_STATUS_OF_ANSWER = {"accept": "accepted", "reject": "accepted", "ignore": "skipped"}
+
+
+def choice_tasks(art: ExportArticle) -> list[dict] | None:
+    """The entity-linking tasks an article was imported from, with its links now; None when
+    it is no longer what they say (see the module docstring)."""
+    kept = (art.meta or {}).get(CHOICE_TASKS)
+    if not isinstance(kept, list) or not kept or art.annotation != "partial":
+        return None
+    if not all(isinstance(t, dict) and isinstance(t.get("spans"), list) for t in kept):
+        return None
+    answers = [t.get("answer") for t in kept]
+    status = next((_STATUS_OF_ANSWER[a] for a in ("accept", "reject", "ignore") if a in answers),
+                  "pending")  # fmt: skip
+    if art.status != status:
+        return None
+    try:
+        accepted = {(d["start"], d["end"], d["label"].strip()) for t in kept
+                    if t.get("answer") == "accept" for d in t["spans"]}  # fmt: skip
+    except (KeyError, TypeError, AttributeError):
+        return None
+    links = {(s.start, s.end, s.label): s.kb_id for s in art.spans}
+    if set(links) != accepted:
+        return None
+    out = []
+    for t in kept:
+        task = {"text": art.text, **t}
+        if t.get("answer") == "accept":
+            first = t["spans"][0]
+            task["accept"] = _accept(t, links[first["start"], first["end"],
+                                              first["label"].strip()])  # fmt: skip
+            if any("kb_id" in d for d in t["spans"]):
+                task["spans"] = [{**d, "kb_id": links[d["start"], d["end"], d["label"].strip()]}
+                                 if "kb_id" in d else d for d in t["spans"]]  # fmt: skip
+        out.append(task)
+    return out
+
+
+def _accept(task: dict, kb_id: str | None) -> list[str]:
+    """The `accept` of an entity-linking task whose span is linked to `kb_id`."""
+    if kb_id is None:
+        return []
+    if kb_id != NIL:
+        return [kb_id]
+    was = task.get("accept")
+    if isinstance(was, list) and len(was) == 1 and str(was[0]).startswith("NIL"):
+        return list(was)  # the NIL option chosen (NIL_otherLink, NIL_ambiguous...)
+    nil = [o["id"] for o in task.get("options", []) if isinstance(o, dict)
+           and isinstance(o.get("id"), str) and o["id"].startswith("NIL")]  # fmt: skip
+    return nil[:1] or [NIL]
+
+
 
 def _task(art: ExportArticle, doc, problems: list[Misaligned]) -> tuple[dict, list[dict]]:
     tokens = [
@@ -146,8 +208,10 @@ def _task(art: ExportArticle, doc, problems: list[Misaligned]) -> tuple[dict, li
              "label": sp.label}  # fmt: skip
         if sp.source:
             d["source"] = sp.source
+        if sp.kb_id is not None:
+            d["kb_id"] = sp.kb_id
         spans_out.append(d)
-    meta = dict(art.meta or {})
+    meta = {k: v for k, v in (art.meta or {}).items() if k != CHOICE_TASKS}
     if art.title and "title" not in meta:
         meta["title"] = art.title
     if art.prodigy_input_hash is not None:
@@ -210,7 +274,7 @@ def export_jsonl(
     report = base_report("jsonl", nlp, excluded)
     allowed = frozenset(statuses) if statuses is not None else None
     seen: set[str] = set()
-    n_articles = n_spans = n_partial = 0
+    n_articles = n_spans = n_partial = n_linked = 0
     labels: dict[str, int] = {}
     total = total_of(articles)
     done = 0
@@ -233,15 +297,24 @@ def export_jsonl(
                 seen.add(art.input_hash)
                 if len(art.text) > max_length > 0:
                     report.warnings.append(long_article_warning(art, max_length))
-                task, spans = _task(art, make_doc(art.text), report.misaligned)
-                line = (json.dumps(task, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-                fh.write(line)
-                digest.update(line)
+                tasks = choice_tasks(art)
+                if tasks is None:
+                    task, spans = _task(art, make_doc(art.text), report.misaligned)
+                    tasks = [task]
+                else:
+                    spans = [{"label": s.label, **({"kb_id": s.kb_id} if s.kb_id else {})}
+                             for s in art.spans]  # fmt: skip
+                for task in tasks:
+                    line = (json.dumps(task, ensure_ascii=False, separators=(",", ":"))
+                            + "\n").encode()  # fmt: skip
+                    fh.write(line)
+                    digest.update(line)
                 n_articles += 1
                 n_spans += len(spans)
                 n_partial += art.annotation == "partial"
                 for sp in spans:
                     labels[sp["label"]] = labels.get(sp["label"], 0) + 1
+                    n_linked += "kb_id" in sp
             fh.flush()
             os.fsync(fh.fileno())
         with contextlib.suppress(OSError):
@@ -251,6 +324,7 @@ def export_jsonl(
         report.counts = {"all": {"articles": n_articles, "spans": n_spans}}
         report.labels = {"all": dict(sorted(labels.items()))}
         report.partial = {"all": n_partial}
+        report.linked = {"all": n_linked}
         if report.misaligned:
             kinds = ", ".join(f"{n} {PROBLEM_KINDS.get(k, k)}" for k, n in report.problems.items())
             report.warnings.append(
