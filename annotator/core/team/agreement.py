@@ -4,10 +4,16 @@
   articles both accepted (as Prodigy's `metric.iaa.span` and the NER literature count
   it): F1 = 2·|A ∩ B| / (|A| + |B|). Summed over articles, then over pairs (micro), overall
   and per label.
+- Links: on the same articles, of the spans both annotators gave (same start, end and
+  label) and both linked (an entity or NIL), the share linked to the same id; spans of
+  that kind linked by one annotator only are counted beside it (`one_linked`), not in the
+  share. Per pair and overall.
 - Articles: agreement on accept vs reject (skips left out), Cohen's kappa for each pair
   (κ = (p_o − p_e) / (1 − p_e), p_e from each annotator's own rates) and Krippendorff's
   alpha (nominal, any number of annotators, missing decisions allowed:
   α = 1 − D_o / D_e from the coincidence matrix).
+- Disagreements rank the articles by 1 − the mean pairwise F1 of spans *with* their links,
+  so a version that links a mention differently is a disagreement to review.
 
 Each figure comes with the counts behind it.
 """
@@ -15,11 +21,11 @@ Each figure comes with the counts behind it.
 from __future__ import annotations
 
 import itertools
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from ..project import Project
+from ..store.versions import parse_spans
 
 BINARY = ("accepted", "rejected")
 
@@ -40,22 +46,60 @@ class SpanCounts:
                           self.second + other.second)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class LinkCounts:
+    same: int = 0  # spans both gave and linked to the same id
+    both_linked: int = 0  # spans both gave and both linked
+    one_linked: int = 0  # spans both gave, linked by one of the two only
+
+    @property
+    def agreement(self) -> float | None:
+        return self.same / self.both_linked if self.both_linked else None
+
+    def __add__(self, other: LinkCounts) -> LinkCounts:
+        return LinkCounts(self.same + other.same, self.both_linked + other.both_linked,
+                          self.one_linked + other.one_linked)  # fmt: skip
+
+
 def read_versions(project: Project) -> dict[int, dict[str, tuple[str, frozenset]]]:
-    """{article id: {annotator: (status, spans)}} for articles with two versions or more."""
+    """{article id: {annotator: (status, spans)}} for articles with two versions or more;
+    a span is (start, end, label, kb_id), kb_id None where it is not linked."""
     out: dict[int, dict[str, tuple[str, frozenset]]] = defaultdict(dict)
     for aid, who, status, spans in project.store.conn.execute(
         "SELECT article_id, annotator, status, spans FROM versions WHERE article_id IN "
         "(SELECT article_id FROM versions GROUP BY article_id HAVING count(*) > 1)"
     ):
-        out[aid][who] = (status, frozenset(tuple(s) for s in json.loads(spans)))
+        out[aid][who] = (status, frozenset((s.start, s.end, s.label, s.kb_id)
+                                           for s in parse_spans(spans)))  # fmt: skip
     return dict(out)
 
 
+def _triples(spans: frozenset) -> frozenset:
+    return frozenset(tuple(s[:3]) for s in spans)
+
+
 def span_counts(a: frozenset, b: frozenset, label: str | None = None) -> SpanCounts:
+    """Exact start, end and label (links aside)."""
+    a, b = _triples(a), _triples(b)
     if label is not None:
         a = frozenset(s for s in a if s[2] == label)
         b = frozenset(s for s in b if s[2] == label)
     return SpanCounts(len(a & b), len(a), len(b))
+
+
+def link_counts(a: frozenset, b: frozenset) -> LinkCounts:
+    """Links of the spans both gave (same start, end and label)."""
+    la = {tuple(s[:3]): (s[3] if len(s) > 3 else None) for s in a}
+    lb = {tuple(s[:3]): (s[3] if len(s) > 3 else None) for s in b}
+    common = la.keys() & lb.keys()
+    both = [k for k in common if la[k] is not None and lb[k] is not None]
+    return LinkCounts(sum(la[k] == lb[k] for k in both), len(both),
+                      sum((la[k] is None) != (lb[k] is None) for k in common))  # fmt: skip
+
+
+def _f1_with_links(a: frozenset, b: frozenset) -> float | None:
+    total = len(a) + len(b)
+    return 2 * len(a & b) / total if total else None
 
 
 ANSWER_WORD = {"accepted": "accept", "rejected": "reject"}
@@ -120,22 +164,27 @@ def agreement(project: Project, limit: int = 50) -> dict:
     labels = project.label_names()
     pairs = []
     total = SpanCounts()
+    total_links = LinkCounts()
     per_label: dict[str, SpanCounts] = {lab: SpanCounts() for lab in labels}
     for a, b in itertools.combinations(annotators, 2):
         both = [(v[a], v[b]) for v in versions.values() if a in v and b in v]
         spans = SpanCounts()
+        links = LinkCounts()
         decisions = []
         for (sa, ea), (sb, eb) in both:
             if sa == sb == "accepted":
                 spans += span_counts(ea, eb)
+                links += link_counts(ea, eb)
                 for lab in labels:
                     per_label[lab] += span_counts(ea, eb, lab)
             if sa in BINARY and sb in BINARY:
                 decisions.append((sa, sb))
         total += spans
+        total_links += links
         kappa = cohen_kappa(decisions)
         pairs.append({"annotators": [a, b], "articles": len(both),
                       "span_f1": _r(spans.f1), "spans": _counts(spans),
+                      "link_agreement": _r(links.agreement), "links": _link_counts(links),
                       "decisions": len(decisions),
                       "decisions_agreeing": sum(x == y for x, y in decisions),
                       "cohen_kappa": _r(kappa),
@@ -153,6 +202,8 @@ def agreement(project: Project, limit: int = 50) -> dict:
         "spans": _counts(total),
         "span_f1_per_label": {lab: {"f1": _r(c.f1), **_counts(c)}
                               for lab, c in per_label.items() if c.first + c.second},
+        "link_agreement": _r(total_links.agreement),
+        "links": _link_counts(total_links),
         "krippendorff_alpha": _r(alpha),
         "krippendorff_alpha_undefined": None if alpha is not None else
         undefined_because([x for u in rated for x in u]),
@@ -181,7 +232,7 @@ def disagreements(versions: dict[int, dict[str, tuple[str, frozenset]]],
             if sa != sb:
                 scores.append(0.0)
             else:
-                f1 = span_counts(ea, eb).f1
+                f1 = _f1_with_links(ea, eb)
                 scores.append(1.0 if f1 is None else f1)
         worst = 1 - sum(scores) / len(scores)
         if worst > 0:
@@ -225,6 +276,15 @@ def _counts(c: SpanCounts) -> dict:
     return {"same": c.both, "first": c.first, "second": c.second}
 
 
+def _link_counts(c: LinkCounts) -> dict:
+    return {"same": c.same, "both_linked": c.both_linked, "one_linked": c.one_linked}
+
+
+def _link_words(c: dict) -> str:
+    more = f"; {c['one_linked']:,} more linked by one only" if c["one_linked"] else ""
+    return f"{c['same']:,} same id of {c['both_linked']:,} spans both linked{more}"
+
+
 def report_lines(result: dict) -> list[str]:
     """The figures of `agreement()` as lines of text (the CLI prints them, the window's
     dialog shows them)."""
@@ -242,14 +302,22 @@ def report_lines(result: dict) -> list[str]:
     for label, c in result["span_f1_per_label"].items():
         lines.append(f"  {label:<20} {f(c['f1'])} ({c['same']} same of {c['first']} + "
                      f"{c['second']})")  # fmt: skip
+    links = result.get("links") or {}
+    if links.get("both_linked") or links.get("one_linked"):
+        lines.append(f"links (same span, both linked, same id): "
+                     f"{f(result['link_agreement'])} ({_link_words(links)})")
     alpha = f(result["krippendorff_alpha"], result.get("krippendorff_alpha_undefined"))
     lines.append(f"Krippendorff's alpha (accept/reject): {alpha} "
                  f"on {result['decisions_rated']:,} articles")  # fmt: skip
     for pair in result["pairs"]:
         a, b = pair["annotators"]
         kappa = f(pair["cohen_kappa"], pair.get("cohen_kappa_undefined"))
+        pair_links = pair.get("links") or {}
+        linked = (f", links {f(pair['link_agreement'])} ({pair_links['same']:,} of "
+                  f"{pair_links['both_linked']:,})"
+                  if pair_links.get("both_linked") or pair_links.get("one_linked") else "")
         lines.append(f"  {a} / {b}: {pair['articles']:,} articles, span F1 "
-                     f"{f(pair['span_f1'])}, Cohen's kappa {kappa} "
+                     f"{f(pair['span_f1'])}{linked}, Cohen's kappa {kappa} "
                      f"({pair['decisions_agreeing']:,} of {pair['decisions']:,} decisions "
                      "agree)")  # fmt: skip
     n, done = result.get("disagreeing_articles", 0), result.get("disagreeing_reviewed", 0)

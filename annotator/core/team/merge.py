@@ -7,6 +7,11 @@ whole merge is one transaction, so a killed merge leaves the team file as it was
 
 Who a version belongs to: the decision's `status_by`, else the file's `annotator` setting
 (written by `annotator split`), else the file's name.
+
+Links come back with the spans (a version's span carries its entity). Entities an
+annotator's file holds and the team file does not (an annotator added them to the
+knowledge base) are added to the team file's, so every link merged names an entity there;
+an entity the team file has already is left as it is.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class MergeReport:
     versions_updated: int = 0  # an annotator changed their decision since the last merge
     versions_unchanged: int = 0
     labels_added: list[str] = field(default_factory=list)
+    entities_added: int = 0  # knowledge-base entities the team file did not hold
     annotators: dict[str, int] = field(default_factory=dict)  # versions per annotator
     conflicts: int = 0  # articles whose versions disagree (status or spans), after the merge
 
@@ -51,6 +57,8 @@ class MergeReport:
             line += f" ({who})"
         if self.labels_added:
             line += f"; labels added: {', '.join(self.labels_added)}"
+        if self.entities_added:
+            line += f"; {self.entities_added:,} knowledge-base entities added"
         return line
 
 
@@ -108,6 +116,7 @@ def _merge_one(team: Project, source: Path, path: Path, report: MergeReport) -> 
         added = team.label_store.ensure(labels)
         report.labels_added += [a for a in added if a not in report.labels_added]
         conn = team.store.conn
+        report.entities_added += _merge_kb(src, conn)
         cursor = src.execute(
             "SELECT id, input_hash, text, title, source, meta, status, status_by, status_at, "
             "created_at FROM articles WHERE status != 'pending' ORDER BY id")  # fmt: skip
@@ -117,10 +126,10 @@ def _merge_one(team: Project, source: Path, path: Path, report: MergeReport) -> 
                 break
             spans: dict[int, list] = {r[0]: [] for r in rows}
             marks = ",".join("?" * len(rows))
-            for aid, start, end, label in src.execute(
-                    f'SELECT article_id, start, "end", label FROM spans WHERE article_id IN '
-                    f"({marks})", [r[0] for r in rows]):  # fmt: skip
-                spans[aid].append([start, end, label])
+            for aid, start, end, label, kb_id in src.execute(
+                    f'SELECT article_id, start, "end", label, kb_id FROM spans WHERE article_id '
+                    f"IN ({marks})", [r[0] for r in rows]):  # fmt: skip
+                spans[aid].append([start, end, label] + ([kb_id] if kb_id is not None else []))
             hashes = [r[1] for r in rows]
             known = dict(conn.execute(
                 f"SELECT input_hash, id FROM articles WHERE input_hash IN ({marks})", hashes))
@@ -148,6 +157,32 @@ def _merge_one(team: Project, source: Path, path: Path, report: MergeReport) -> 
                 report.annotators[who] = report.annotators.get(who, 0) + 1
     finally:
         src.close()
+
+
+KB_TABLES = ("kb_entities", "kb_aliases")  # in this order: aliases name their entity
+
+
+def _columns(conn, table: str, schema: str = "main") -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA {schema}.table_info({table})")]
+
+
+def _merge_kb(src, conn) -> int:
+    """Add the knowledge-base entities (and their aliases) of `src` the team file lacks.
+    Returns how many entities were added."""
+    have = {r[0] for r in conn.execute("SELECT id FROM kb_entities")}
+    added = 0
+    for table in KB_TABLES:
+        cols = [c for c in _columns(conn, table) if c in set(_columns(src, table))]
+        if not cols:
+            continue
+        names = ", ".join(f'"{c}"' for c in cols)
+        key = cols.index("id" if table == "kb_entities" else "entity_id")
+        rows = [r for r in src.execute(f"SELECT {names} FROM {table}") if r[key] not in have]
+        marks = ", ".join("?" * len(cols))
+        conn.executemany(f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", rows)
+        if table == "kb_entities":
+            added = len(rows)
+    return added
 
 
 def conflicts(project: Project) -> int:

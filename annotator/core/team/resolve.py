@@ -5,7 +5,8 @@
 - Several, none reviewed: left out and counted, unless `unreviewed` says how to choose:
   `first` takes the version decided first; `majority` takes the decision most versions
   gave (left out on a tie) and, when that is accept, the spans more than half of the
-  accepting versions gave.
+  accepting versions gave (start, end and label), each with the link more than half of
+  the versions giving it gave (else none).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..records import Span
+from ..store.versions import parse_spans, spans_json
 
 POLICIES = ("first", "majority")
 
@@ -48,9 +50,17 @@ def resolve(rows: list[tuple[str, str, str, str | None]], policy: str | None
             return None
         status = votes[0][0]
         accepting = [json.loads(r[2]) for r in rows if r[1] == status]
-        counted = Counter(tuple(s) for spans in accepting for s in spans)
-        spans = sorted([list(s) for s, n in counted.items() if n * 2 > len(accepting)])
-        return status, _without_overlaps(spans), "majority"
+        counted = Counter(tuple(s[:3]) for spans in accepting for s in spans)
+        links: dict[tuple, Counter] = {}
+        for spans in accepting:
+            for s in spans:
+                links.setdefault(tuple(s[:3]), Counter())[s[3] if len(s) > 3 else None] += 1
+        spans = []
+        for s, n in counted.items():
+            if n * 2 > len(accepting):
+                kb_id, votes = links[s].most_common(1)[0]
+                spans.append([*s, kb_id] if kb_id is not None and votes * 2 > n else list(s))
+        return status, _without_overlaps(sorted(spans, key=lambda s: s[:3])), "majority"
     return None
 
 
@@ -65,7 +75,9 @@ def _without_overlaps(spans: list[list]) -> list[list]:
 
 def _version(who: str, status: str, spans: str) -> dict:
     return {"_annotator_id": who, "answer": ANSWER[status], "spans": [
-        {"start": a, "end": b, "label": lab} for a, b, lab in json.loads(spans)]}  # fmt: skip
+        {"start": s.start, "end": s.end, "label": s.label,
+         **({"kb_id": s.kb_id} if s.kb_id is not None else {})}
+        for s in parse_spans(spans)]}  # fmt: skip
 
 
 def versions_of(conn, article_id: int) -> list[dict]:
@@ -95,7 +107,7 @@ def team_articles(conn, policy: str | None) -> tuple[Iterator[Resolved], list[in
                 continue
             status, spans, who = got
             versions = [_version(w, s, sp) for w, s, sp, _ in vs]
-            yield Resolved(aid, status, [Span(a, b, lab, "human") for a, b, lab in spans],
-                           who, versions)  # fmt: skip
+            yield Resolved(aid, status, parse_spans(spans_json(spans)), who,
+                           versions)  # fmt: skip
 
     return gen(), left_out

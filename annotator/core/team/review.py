@@ -3,12 +3,12 @@ stored as the article's own status and spans with `reviewed_by` (one transaction
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from ..errors import ProjectError
 from ..project import Project
 from ..records import Span
+from ..store.versions import parse_spans
 
 
 @dataclass(frozen=True)
@@ -23,20 +23,21 @@ def versions(project: Project, article_id: int) -> list[Version]:
     rows = project.store.conn.execute(
         "SELECT annotator, status, spans, decided_at FROM versions WHERE article_id = ? "
         "ORDER BY annotator", [article_id]).fetchall()  # fmt: skip
-    return [Version(who, status, [Span(s, e, lab, "human") for s, e, lab in json.loads(sp)], at)
-            for who, status, sp, at in rows]  # fmt: skip
+    return [Version(who, status, parse_spans(sp), at) for who, status, sp, at in rows]
 
 
 def review(project: Project, article_id: int, status: str, spans: list[Span],
            reviewer: str) -> None:  # fmt: skip
-    """Store the reviewed result: status, spans (validated, replacing the article's own)."""
+    """Store the reviewed result: status, spans with their links (validated, replacing the
+    article's own; the links as the versions give them)."""
     if not reviewer:
         raise ProjectError("a review needs the reviewer's name")
     with project.store.write():
         project.span_store.delete([old.id for old in project.spans(article_id)], article_id)
         # set_status records the reviewer as `reviewed_by` (the article has versions)
         project.set_status(article_id, status, reviewer,
-                           confirm=spans if status == "accepted" else ())  # fmt: skip
+                           confirm=spans if status == "accepted" else (),
+                           check_links=False)  # fmt: skip
 
 
 def take_version(project: Project, article_id: int, annotator: str, reviewer: str) -> None:
@@ -53,10 +54,12 @@ def has_versions(project: Project, article_id: int) -> bool:
 
 
 def differences(found: list[Version]) -> list[list[tuple[Span, bool]]]:
-    """For each version, its spans with True where every version has the same span."""
-    sets = [{(s.start, s.end, s.label) for s in v.spans} for v in found]
+    """For each version, its spans with True where every version has the same span (and
+    the same link)."""
+    sets = [{(s.start, s.end, s.label, s.kb_id) for s in v.spans} for v in found]
     common = set.intersection(*sets) if sets else set()
-    return [[(s, (s.start, s.end, s.label) in common) for s in v.spans] for v in found]
+    return [[(s, (s.start, s.end, s.label, s.kb_id) in common) for s in v.spans]
+            for v in found]  # fmt: skip
 
 
 def disagreement_order(project: Project) -> list[int]:

@@ -5,8 +5,9 @@ Deterministic for a seed: articles are ordered by a hash of the seed and their i
 (so the same pool and seed always give the same files, and adding articles to the pool
 does not reshuffle the others); the first `overlap` share of that order goes to everyone,
 the rest is dealt out in turn. Each file keeps the pool's article ids, labels (colours,
-keys), settings (model, patterns, label map, merge order, trained model reference) and the
-articles' suggestions, and records whose file it is (setting `annotator`).
+keys), settings (model, patterns, label map, merge order, trained model reference), its
+knowledge base (entities and aliases, for linking) and the articles' suggestions, spans and
+links, and records whose file it is (setting `annotator`).
 
 Files are written whole or not at all (a `.partial` file renamed at the end), and never
 over an existing file.
@@ -28,6 +29,8 @@ from ..store.connection import read_only_uri
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # Per-article tables copied for the articles of a share (spans: work already done on them).
 ARTICLE_TABLES = ("spans", "suggestions", "imported_suggestions", "dismissed")
+# The knowledge base, copied whole to every file (aliases after the entities they name).
+KB_TABLES = ("kb_entities", "kb_aliases")
 SKIPPED_SETTINGS = ("last_fingerprint",)
 
 
@@ -113,6 +116,10 @@ def _write_share(pool_path: Path, target: Path, ids: list[int], settings: dict, 
         conn.execute("CREATE TEMP TABLE pick (id INTEGER PRIMARY KEY)")
         conn.executemany("INSERT INTO pick VALUES (?)", [(i,) for i in ids])
         conn.execute("INSERT INTO labels SELECT * FROM pool.labels")
+        for table in KB_TABLES:
+            tcols = ", ".join(f'"{r[1]}"' for r in conn.execute(
+                f"PRAGMA main.table_info({table})"))  # fmt: skip
+            conn.execute(f"INSERT INTO {table} ({tcols}) SELECT {tcols} FROM pool.{table}")
         cols = ", ".join(f'"{r[1]}"' for r in conn.execute("PRAGMA main.table_info(articles)"))
         conn.execute(f"INSERT INTO articles ({cols}) SELECT {cols} FROM pool.articles "
                      "WHERE id IN (SELECT id FROM pick)")  # fmt: skip
