@@ -745,4 +745,5 @@ def _plain(exc: BaseException) -> str:
     return describe(exc)
 
 
-from annotator import kb_cli, team_cli  # noqa: E402, F401 (registers kb, split, merge, agreement)
+# the commands of kb, split, merge, agreement and terms
+from annotator import kb_cli, team_cli, terms_cli  # noqa: E402, F401

@@ -37,6 +37,7 @@ from .store.models import Models
 from .store.settings import Events, Settings, now
 from .store.spans import LinkError, Spans, StoredSpan
 from .store.suggestion_cache import IMPORT_FINGERPRINT, SuggestionCache
+from .store.terms import Term, Terms
 
 if TYPE_CHECKING:
     from .store.kb import KnowledgeBase
@@ -67,6 +68,7 @@ class Project:
         self.cache = SuggestionCache(self.store)
         self.articles = Articles(self.store)
         self.models = Models(self.store)  # trained models (annotator.core.train.registry)
+        self.term_store = Terms(self.store)  # terms from word vectors (annotator.core.terms)
         self.link_store = Links(self.store)  # links offered in articles, search by entity
         self._learnt_links = None  # LearntLinks, made on first use (learnt_links())
         self.edits = Edits(self.store, self.span_store, self.cache, self.events_log,
@@ -346,6 +348,25 @@ class Project:
     def cache_decisions(self, article_id: int, signature: str, spans: Sequence[Span],
                         vetoed: Sequence[Span] = ()) -> None:  # fmt: skip
         self.cache.put_decisions(article_id, signature, spans, vetoed)
+
+    # ---- terms: a label's accepted (suggested like patterns) and rejected words ------------
+    def terms(self, label: str | None = None, decision: str | None = None) -> list[Term]:
+        return self.term_store.list(label, decision)
+
+    def decide_terms(self, label: str, texts: Sequence[str] | str, decision: str,
+                     annotator: str = "") -> list[Term | None]:  # fmt: skip
+        """Accept or reject terms for a label; returns what each was before (for undo)."""
+        return self.term_store.decide(label, texts, decision, annotator)
+
+    def remove_terms(self, label: str, texts: Sequence[str] | str) -> list[Term | None]:
+        return self.term_store.remove(label, texts)
+
+    def restore_term(self, label: str, text: str, previous: Term | None) -> None:
+        self.term_store.restore(label, text, previous)
+
+    def terms_signature(self) -> str | None:
+        """A digest of the accepted terms (None: none)."""
+        return self.term_store.accepted_signature()
 
     def uncached_article_ids(self, fingerprint: str, status: str | Sequence[str] = "pending"
                              ) -> Sequence[int]:  # fmt: skip

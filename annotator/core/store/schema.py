@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # sqlite-utils is imported only to migrate (its import takes 
     from sqlite_utils.migrations import Migrations
 
 APPLICATION_ID = int.from_bytes(b"ANNO", "big")  # PRAGMA application_id of every project
-SCHEMA_VERSION = 8  # PRAGMA user_version: the number of migrations below
+SCHEMA_VERSION = 9  # PRAGMA user_version: the number of migrations below
 
 
 def m001_initial(db: Database) -> None:
@@ -329,8 +329,26 @@ def m008_knowledge_base(db: Database) -> None:
     db.execute("ALTER TABLE imported_suggestions ADD COLUMN kb_id TEXT")
 
 
+def m009_terms(db: Database) -> None:
+    """Terms from word vectors: the words and phrases accepted (suggested like pattern
+    rules) or rejected (never proposed again) for a label; `key` is the term in lower
+    case, whitespace collapsed (store/terms.py)."""
+    db.execute(
+        """
+        CREATE TABLE terms (
+            label TEXT NOT NULL REFERENCES labels(name) ON UPDATE CASCADE ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            text TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject')),
+            annotator TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            PRIMARY KEY (label, key)
+        )"""
+    )
+
+
 STEPS = (m001_initial, m002_label_keys, m003_models, m004_article_suggestions, m005_flags,
-         m006_article_counts, m007_versions, m008_knowledge_base)  # fmt: skip
+         m006_article_counts, m007_versions, m008_knowledge_base, m009_terms)  # fmt: skip
 
 
 def migrations() -> Migrations:

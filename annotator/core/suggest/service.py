@@ -398,19 +398,23 @@ class SuggestionService:
     def decisions_signature(self, project: Project) -> str:
         """What the decisions found in an article (and the machine spans they veto) depend
         on: the accepted work, the precision they must have earned, the tokenizer's
-        language, the machine suggestions' fingerprint."""
+        language, the machine suggestions' fingerprint; and the accepted terms, found with
+        them (when there are any)."""
         precision = project.get_setting("propagation_precision", PROPAGATION_PRECISION)
+        terms = project.terms_signature()
         return json.dumps([list(project.accepted_signature()), precision, project.language,
-                           self.fingerprint])  # fmt: skip
+                           self.fingerprint, *([terms] if terms else [])])  # fmt: skip
 
     def _decided(self, project: Project, art, candidates: list[Span], keep: bool = False
                  ) -> tuple[list[Span], list[Span]] | None:  # fmt: skip
         """(the project's decisions found in the article, the `candidates` they veto):
         from the index once `prepare()` built it (`keep`: and kept in the project for the
         next start-up), else from what was kept if nothing changed since; None when
-        unknown."""
+        unknown. The decisions include the accepted terms found in it (source "pattern":
+        merged as pattern rules, never vetoed; annotator.core.terms)."""
         if self.suggester is None:  # the UI thread's service, or before prepare()
             return project.cached_decisions(art.id, lambda: self.decisions_signature(project))
+        from ..terms.matching import term_spans
         from .engine import VETOED_SOURCES
 
         precision = project.get_setting("propagation_precision", PROPAGATION_PRECISION)
@@ -422,6 +426,7 @@ class SuggestionService:
                 found = index.find(art.text, min_precision=precision)
             vetoed = index.vetoed(art.text, [s for s in candidates if s.source in VETOED_SOURCES],
                                   precision)  # fmt: skip
+        found = [*found, *term_spans(project, art.text, self.suggester.tokenizer_nlp)]
         if keep and not project.read_only:
             signature = self.decisions_signature(project)
             if project.cached_decisions(art.id, lambda: signature) != (found, vetoed):

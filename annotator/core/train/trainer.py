@@ -102,6 +102,7 @@ class SuggestionScorer:
         from ..suggest.patterns import PatternMatcher
         from ..suggest.propagate import DecisionIndex
         from ..suggest.service import PROPAGATION_PRECISION
+        from ..terms.matching import TermMatcher
 
         self.data = data
         self.label_map = project.get_setting("label_map", {}) or {}
@@ -111,6 +112,10 @@ class SuggestionScorer:
         matcher = PatternMatcher.from_file(path, lang=lang) if path else None
         texts = [t for t, _ in data.dev_gold]
         self.patterns = [matcher(t) for t in texts] if matcher else [[] for _ in texts]
+        terms = TermMatcher.of_project(project, matcher.nlp if matcher else None, lang)
+        if len(terms):  # the accepted terms, found as the window finds them (with patterns)
+            self.patterns = [[*p, *terms.find(t)] for p, t in zip(self.patterns, texts,
+                                                                   strict=True)]  # fmt: skip
         self.decisions = DecisionIndex(lang)
         for i, eg in enumerate(data.train):
             spans = [Span(e.start_char, e.end_char, e.label_) for e in eg.reference.ents]
