@@ -336,6 +336,7 @@ WINDOW_STEPS = [
     ("action: Cancel training", "step_cancel_training"),
     ("action: Train now again", "step_train_again"),
     ("dialog: Models", "step_models"),
+    ("dialog: Terms", "step_terms"),
     ("action: Open project", "step_open_team"),
     ("dialog: Agreement", "step_agreement"),
     ("menu: Recent projects", "step_recent"),

@@ -455,6 +455,59 @@ def step_models(st: State, gui: Gui) -> str:
     return f"“{title}” {width}x{height}, learning curve of {points} points"
 
 
+def _key(widget, key, modifiers=None) -> None:
+    """A key press and release on `widget`, as the keyboard sends them."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for kind in (QEvent.KeyPress, QEvent.KeyRelease):
+        QApplication.sendEvent(widget, QKeyEvent(kind, key, modifiers or Qt.NoModifier))
+
+
+@gui_step()
+def step_terms(st: State, gui: Gui) -> str:
+    """Model → Terms…: a label's candidates from the word vectors; `a` accepts one, `x`
+    rejects the next, Ctrl+Z twice undoes both (the project is left as it was)."""
+    from PySide6.QtCore import Qt
+
+    from annotator.selfcheck_qt import check_rendered, wait_until
+
+    window, project = gui.window, gui.window.project
+    gui.modals.expect()
+    gui.trigger("terms")
+    dialog = window.terms_dialog
+    wait_until(lambda: dialog is not None and dialog.isVisible(), 10, "the Terms window")
+    if "PERSON" in project.label_names():  # the label the imported tasks accepted most
+        dialog.label_box.setCurrentText("PERSON")
+        dialog._open()
+    wait_until(lambda: not dialog.waiting, WAIT_S, "the first candidate term")
+    width, height = check_rendered(dialog, "the Terms window")
+    label = dialog.label
+    if dialog.candidate is None:
+        note = dialog.note.text()
+        dialog.close()
+        check("no word vectors" in note, f"no candidate term for {label}: {note}")
+        return f"{width}x{height}; {note}"
+    decided = []
+    for key, decision in ((Qt.Key_A, "accept"), (Qt.Key_X, "reject")):
+        wait_until(lambda: not dialog.waiting and dialog.candidate is not None, WAIT_S,
+                   "a candidate term")  # fmt: skip
+        text = dialog.candidate.text
+        _key(dialog.card, key)
+        term = project.term_store.get(label, text)
+        check(term is not None and term.decision == decision,
+              f"“{text}” is {term.decision if term else 'not decided'}, not {decision}ed")
+        decided.append(f"{decision}ed “{text}”")
+    for _ in decided:
+        wait_until(lambda: not dialog.waiting, WAIT_S, "the terms to be ranked again")
+        _key(dialog.card, Qt.Key_Z, Qt.ControlModifier)
+    left = project.terms(label)
+    check(not left, f"after undoing both, {label} has terms: {[t.text for t in left]}")
+    dialog.close()
+    return f"{width}x{height}, {label}: {', '.join(decided)}, both undone"
+
+
 # --------------------------------------------------------------------------- the article
 
 

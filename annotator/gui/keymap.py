@@ -72,6 +72,8 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("preferences", ("Ctrl+,",), "&Preferences…", "Name, model, patterns, theme", "Project"),
     Binding("train", ("Ctrl+T",), "&Train now",
             "Train a model on the accepted articles (in the background)", "Project"),
+    Binding("terms", ("Ctrl+Shift+T",), "T&erms…",
+            "Terms: grow a label's word list from word vectors", "Project"),
     Binding("quit", ("Ctrl+Q",), "&Quit", "Quit", "Project"),
 )  # fmt: skip
 

@@ -106,6 +106,7 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
         self._counts: dict = {"articles": 0}
         self.undo_stack = QUndoStack(self)
         self.feed = SuggestionFeed(self)
+        self.terms_dialog = None  # Model → Terms… (terms_dialog.py), while open
         self.setAcceptDrops(True)
         self.resize(1200, 780)
         self._build()
@@ -197,6 +198,7 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
             "labels": self.edit_labels,
             "preferences": self.edit_preferences,
             "train": self.train_now,
+            "terms": self.show_terms,
             "quit": self.close,
         }
         handlers.update(self._init_article_keys())  # spans, zoom, flag: article_keys.py
@@ -282,6 +284,9 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
         self.focus_article()
 
     def _close_project(self) -> None:
+        if self.terms_dialog is not None:  # its decisions are saved: it only stops
+            self.terms_dialog.close()
+            self.terms_dialog = None
         self.feed.stop()  # never waits: a job still loading ends on its own, unheard
         self.stop_training()
         self.side.set_project(None)  # stops its search worker
@@ -297,6 +302,25 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
         self._update_status()
         if self.article is not None:
             self.show_article(self.article.id)
+
+    def show_terms(self) -> None:
+        """Model → Terms…: a label's word list grown from word vectors (not modal)."""
+        if self.project is None:
+            return
+        from .terms_dialog import TermsDialog
+
+        if self.terms_dialog is None or not self.terms_dialog.isVisible():
+            self.terms_dialog = TermsDialog(self.project, self, self.annotator,
+                                            changed=self.terms_changed)  # fmt: skip
+        self.terms_dialog.show()
+        self.terms_dialog.raise_()
+        self.terms_dialog.activateWindow()
+
+    def terms_changed(self) -> None:
+        """The accepted terms changed: the worker computes the article's suggestions again
+        (the decisions' signature holds the terms, so it does not answer from its cache)."""
+        if self.article is not None and self.project is not None and not self.feed.settled:
+            self._request_suggestions()
 
     def _show_start(self, target: int | None = None) -> None:
         """The article to start with: `target` if it exists, else the first pending one."""

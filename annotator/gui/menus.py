@@ -15,7 +15,7 @@ EDIT_MENU = ("undo", "redo", None, "next_span", "previous_span", "delete", "star
 ARTICLE_MENU = ("accept", "reject", "skip", "flag", None, "previous", "next", "next_pending",
                 "search")  # fmt: skip
 VIEW_MENU = ("zoom_in", "zoom_out", "zoom_reset")
-MODEL_MENU = ("train", "cancel_training", None, "models", "agreement")  # the last three: no key
+MODEL_MENU = ("train", "cancel_training", None, "models", "terms", "agreement")
 
 
 def make_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]],
