@@ -27,7 +27,8 @@ DEFAULT_PRECISION = 0.5
 class LearntLinks:
     def __init__(self):
         self._signature = None
-        self._articles: dict[int, tuple[int, list[tuple[str, str | None]]]] = {}
+        # article id -> (version, its spans' forms, its links as (form, entity))
+        self._articles: dict[int, tuple[int, Counter[str], list[tuple[str, str]]]] = {}
         self._forms: Counter[str] = Counter()  # form -> spans with it in accepted articles
         self._links: dict[str, Counter[str]] = {}  # form -> entity -> links to it
 
@@ -37,37 +38,44 @@ class LearntLinks:
         if signature == self._signature:
             return self
         current = project.accepted_versions()
-        for aid in [a for a, (v, _) in self._articles.items() if current.get(a) != v]:
+        for aid in [a for a, (v, _, _) in self._articles.items() if current.get(a) != v]:
             self._remove(aid)
         new = sorted(a for a in current if a not in self._articles)
-        found: dict[int, list[tuple[str, str | None]]] = {a: [] for a in new}
+        forms: dict[int, Counter[str]] = {a: Counter() for a in new}
+        links: dict[int, list[tuple[str, str]]] = {a: [] for a in new}
+        normed: dict[str, str] = {}  # a text -> its norm (names repeat a lot)
         for aid, kb_id, text in project.link_store.span_forms(new):
-            found[aid].append((norm(text or ""), kb_id))
+            form = normed.get(text)
+            if form is None:
+                form = normed[text] = norm(text or "")
+            forms[aid][form] += 1
+            if kb_id:
+                links[aid].append((form, kb_id))
         for aid in new:
-            self._add(aid, current[aid], found[aid])
+            self._add(aid, current[aid], forms[aid], links[aid])
         self._signature = signature
         return self
 
-    def _add(self, aid: int, version: int, forms: list[tuple[str, str | None]]) -> None:
-        self._articles[aid] = (version, forms)
-        for form, kb_id in forms:
-            self._forms[form] += 1
-            if kb_id:
-                self._links.setdefault(form, Counter())[kb_id] += 1
+    def _add(self, aid: int, version: int, forms: Counter[str],
+             links: list[tuple[str, str]]) -> None:  # fmt: skip
+        self._articles[aid] = (version, forms, links)
+        self._forms.update(forms)
+        for form, kb_id in links:
+            self._links.setdefault(form, Counter())[kb_id] += 1
 
     def _remove(self, aid: int) -> None:
-        _, forms = self._articles.pop(aid)
-        for form, kb_id in forms:
-            self._forms[form] -= 1
-            if not self._forms[form]:
+        _, forms, links = self._articles.pop(aid)
+        self._forms.subtract(forms)
+        for form in forms:
+            if self._forms[form] <= 0:
                 del self._forms[form]
-            if kb_id:
-                links = self._links[form]
-                links[kb_id] -= 1
-                if not links[kb_id]:
-                    del links[kb_id]
-                if not links:
-                    del self._links[form]
+        for form, kb_id in links:
+            counts = self._links[form]
+            counts[kb_id] -= 1
+            if not counts[kb_id]:
+                del counts[kb_id]
+            if not counts:
+                del self._links[form]
 
     def suggest(self, text: str, precision: float | None) -> str | None:
         """The entity to suggest for a span with this text, or None."""
