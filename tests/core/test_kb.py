@@ -13,7 +13,7 @@ from annotator.core.kb.loading import add_kb_files
 from annotator.core.kb.lookup import candidates
 from annotator.core.project import Project
 from annotator.core.records import ArticleRecord, Span
-from annotator.core.store.kb import KbEntry, KbInUseError
+from annotator.core.store.kb import KbEntry, KbInUseError, KnowledgeBase
 
 CSV = """\
 Q3874799,Volodymyr Zelenskyy,President of Ukraine since 2019,Zelensky,Зеленський,Volodymyr Zelensky
@@ -102,7 +102,8 @@ def test_headers_bom_non_utf8_and_whole_file_problems(project, tmp_path):
                        "Q64,Berlin,capital of Germany,GPE,Berlín,\n"
                        "Q60,New York City,US city,,NYC,New York\n".encode())  # fmt: skip
     latin = tmp_path / "latin.jsonl"
-    latin.write_bytes(b'{"id": "Q5", "name": "ok"}\n{"id": "Q6", "name": "Caf\xe9"}\n')
+    latin.write_bytes(b'{"id": "Q5", "name": "ok"}\n{"id": "Q6", "name": "Caf\xe9"}\n'
+                      b'{"id": "Q8", "name": "half \\ud83d a smile"}\n')
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     other = tmp_path / "kb.tsv"
@@ -110,6 +111,7 @@ def test_headers_bom_non_utf8_and_whole_file_problems(project, tmp_path):
     report = add_kb_files(project, [headed, latin, empty, other, tmp_path])
     assert [str(b) for b in report.bad] == [
         f"{latin}:2: invalid UTF-8: byte 0xe9 at column 26 (file offset 52)",
+        f"{latin}:3: invalid Unicode (an unpaired surrogate escape)",
         f"{empty}: the file is empty",
         f"{other}: unsupported file type '.tsv' (expected .csv or .jsonl)",
         f"{tmp_path}: a folder, not a file: name the .csv or .jsonl files in it",
@@ -242,6 +244,20 @@ def test_lookup_ranks_by_how_often_each_entity_was_chosen(places):
     found = candidates(places, "russ cochran")
     assert [(c.entity_id, c.match, c.chosen) for c in found] == [("Q2146908", "folded", 3),
                                                                  ("Q7381115", "folded", 1)]
+    # new boundaries: the counts are those a fresh count finds, whatever the edit did to
+    # the link; boundaries changed without a link change count for the new text
+    last = places.article_ids()[-1]
+    places.update_span(places.spans(last)[0].id, end=4)
+    fresh = KnowledgeBase(places.store, places.events_log)
+    for key in ("russ", "russ cochran"):
+        assert places.kb.link_counts(key) == fresh.link_counts(key)
+    with places.write():
+        places.store.conn.execute('UPDATE spans SET "end" = 4 WHERE article_id = ?', [a])
+        places.log("span_update", a, end=4)  # as the edits log a change of boundaries
+    fresh = KnowledgeBase(places.store, places.events_log)  # counts from scratch
+    assert places.kb.link_counts("russ cochran") == {"Q2146908": 1, "Q7381115": 1}
+    assert places.kb.link_counts("russ") == fresh.link_counts("russ")
+    assert "Q2146908" in places.kb.link_counts("russ")
     # an entity chosen for a mention is a candidate for it even without such an alias
     accepted_article(places, "The Ukrainian capital said so.",
                      [("The Ukrainian capital", "GPE", "Q1899")])

@@ -151,7 +151,8 @@ def _json_entry(line: str) -> KbEntry:
     label = obj.get("label")
     if label is not None and not isinstance(label, str):
         raise EntryError(f"'label' must be a string, got {_kind(label)}")
-    return make_entry(raw_id, name, description or "", aliases, label)
+    unpaired = "\\ud" in line or "\\uD" in line  # only a JSON escape can make a surrogate
+    return make_entry(raw_id, name, description or "", aliases, label, unpaired)
 
 
 def _kind(value: Any) -> str:
@@ -226,9 +227,10 @@ def _csv_entry(row: list[str], columns: dict[str, int]) -> KbEntry:
 
 # ---- both -------------------------------------------------------------------------------
 def make_entry(raw_id: str, name: str, description: str, aliases: list[str],
-               label: str | None) -> KbEntry:  # fmt: skip
+               label: str | None, unpaired: bool = False) -> KbEntry:  # fmt: skip
     """A checked entry: id and name non-empty, no control characters in the id, the id
-    not NIL, a label that could be a label's name; whitespace around values removed."""
+    not NIL, a label that could be a label's name, no unpaired surrogate (looked for when
+    `unpaired`: the input could hold one); whitespace around values removed."""
     entity_id = raw_id.strip()
     if not entity_id:
         raise EntryError("missing id")
@@ -246,7 +248,7 @@ def make_entry(raw_id: str, name: str, description: str, aliases: list[str],
             label = check_label_name(label)
         except ValueError as e:
             raise EntryError(f"entity {entity_id}: label {label!r}: {e}") from None
-    for text in (entity_id, name, description, label or "", *aliases):
+    for text in (entity_id, name, description, label or "", *aliases) if unpaired else ():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:

@@ -5,7 +5,7 @@ that survives transliteration), and the similarity that judges a skeleton's matc
 (ł → l, ø → o, đ → d, æ → ae...), typographic quotes and dashes made ASCII, casefolded,
 whitespace collapsed. "Zelenskýy", "ZELENSKYY" and " zelenskyy " share "zelenskyy".
 
-`skeleton(norm)`, word by word, then joined without spaces:
+`skeleton(norm)`:
 1. Cyrillic and Greek letters are transliterated (Київ → kiiv), punctuation removed
    (hyphens and slashes split words: Al-Qaeda, Al Qaeda and AlQaeda meet);
 2. spellings of one sound become one mark: shch/sch/sh → S, tch/ch/cz → C, zh → Z,
@@ -13,7 +13,8 @@ whitespace collapsed. "Zelenskýy", "ZELENSKYY" and " zelenskyy " share "zelensk
    Luhansk/Lugansk), y/j → i;
 3. doubled letters (and doubled marks: zhzh) collapse to one;
 4. vowels after a word's first letter are dropped; a word that starts with a vowel
-   starts with "a" (Yevgeny/Evgeny).
+   starts with "a" (Yevgeny/Evgeny); the words are joined and doubles collapsed again
+   (Al Laden/Alladen).
 
 So Kyiv/Kiev → "kv", Zelensky/Zelenskyy/Zelenskiy → "zlnsk", Kharkiv/Kharkov → "hrkv",
 Zaporizhzhia/Zaporozhye → "zprZ". Names whose consonants differ (Mykolaiv/Nikolaev) do
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 FUZZY_MIN = 0.72  # similarity of phonetic forms a fuzzy match needs (see tests/core/test_kb)
@@ -63,48 +63,71 @@ _SOUND_OF = dict(_SOUNDS)
 _LETTERS = str.maketrans({"c": "k", "q": "k", "x": "ks", "w": "v", "g": "h", "y": "i",
                           "j": "i"})  # fmt: skip
 _SPLIT = re.compile(r"[\s\-/_.·]+")
-_DROP = re.compile(r"[^\w]|_")
+_DROP = re.compile(r"[^\w ]|_")
 _DOUBLE = re.compile(r"(.)\1+")
-_VOWELS = str.maketrans("", "", "aeiou")
+_HEAD_VOWEL = re.compile(r"\b[aeiou]")
+_INNER_VOWEL = re.compile(r"\B[aeiou]")
 
 
 def norm(text: str) -> str:
     """Case and accents folded, whitespace collapsed: how an alias is compared loosely."""
+    if text.isascii():
+        return " ".join(text.lower().split())
     text = unicodedata.normalize("NFKD", text.translate(_FOLD))
     text = "".join(c for c in text if not unicodedata.combining(c)).translate(_FOLD)
     return " ".join(text.casefold().split())
 
 
-def _words(normed: str) -> list[str]:
-    words = (_DROP.sub("", w.translate(_TRANSLIT)) for w in _SPLIT.split(normed))
-    return [w for w in words if w]
+def _sounds(normed: str) -> str:
+    """Steps 1-3 on the whole norm, words separated by one space."""
+    if not normed.isascii():
+        normed = normed.translate(_TRANSLIT)
+    text = _DROP.sub("", _SPLIT.sub(" ", normed))
+    text = _SOUND_RE.sub(lambda m: _SOUND_OF[m.group()], text).translate(_LETTERS)
+    return _DOUBLE.sub(r"\1", text).strip()
 
 
-def _sounds(word: str) -> str:
-    word = _SOUND_RE.sub(lambda m: _SOUND_OF[m.group()], word).translate(_LETTERS)
-    return _DOUBLE.sub(r"\1", word)
-
-
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def phonetic(normed: str) -> str:
     """The norm transliterated, one mark per sound, doubles collapsed, vowels kept:
     what `similarity` compares."""
-    return "".join(_sounds(w) for w in _words(normed))
+    return _sounds(normed).replace(" ", "")
 
 
 def skeleton(normed: str) -> str:
     """The transliteration-tolerant key of a norm (see the module docstring)."""
-    out = []
-    for word in _words(normed):
-        word = _sounds(word)
-        head, rest = word[0], word[1:].translate(_VOWELS)
-        out.append(("a" if head in "aeiou" else head) + _DOUBLE.sub(r"\1", rest))
-    return "".join(out)
+    text = _INNER_VOWEL.sub("", _HEAD_VOWEL.sub("a", _sounds(normed)))
+    return _DOUBLE.sub(r"\1", text.replace(" ", ""))
 
 
 def similarity(a: str, b: str) -> float:
-    """0..1: how alike two norms sound (difflib's ratio of their phonetic forms)."""
+    """0..1: how alike two norms sound: 2·LCS / (|a| + |b|) of their phonetic forms, LCS
+    the longest common subsequence (difflib's ratio, but exact)."""
     pa, pb = phonetic(a), phonetic(b)
     if pa == pb:
         return 1.0
-    return SequenceMatcher(None, pa, pb, autojunk=False).ratio()
+    return Alike(pa).ratio(pb)
+
+
+class Alike:
+    """Ratios of one phonetic form against many (a look-up's skeleton matches): the LCS
+    by bit-parallel steps (Hyyrö), one per character of the other string."""
+
+    __slots__ = ("text", "masks", "full")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.masks: dict[str, int] = {}
+        for i, c in enumerate(text):
+            self.masks[c] = self.masks.get(c, 0) | (1 << i)
+        self.full = (1 << len(text)) - 1
+
+    def ratio(self, other: str) -> float:
+        if not self.text and not other:
+            return 1.0
+        masks, row = self.masks, self.full
+        for c in other:
+            matched = row & masks.get(c, 0)
+            row = (row + matched) | (row - matched)
+        common = len(self.text) - (row & self.full).bit_count()
+        return 2 * common / (len(self.text) + len(other))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..store.kb import KnowledgeBase
-from .keys import FUZZY_MIN, norm, phonetic, similarity, skeleton
+from .keys import FUZZY_MIN, Alike, norm, phonetic, similarity, skeleton
 
 TIERS = ("exact", "folded", "fuzzy", "linked")
 
@@ -42,22 +42,21 @@ def candidates(project_or_kb, mention: str, limit: int = 9) -> list[Candidate]:
     key = norm(mention)
     if not key:
         return []
-    skel = skeleton(key)
-    mine = phonetic(key)
+    exact, folded, fuzzy = kb.matches(mention, key, skeleton(key))
     best: dict[str, tuple[int, float, str]] = {}  # entity -> (tier, score, alias)
-    for entity_id, alias, alias_norm in kb.matches(mention, key, skel):
-        if alias == mention:
-            found = (0, 1.0, alias)
-        elif alias_norm == key:
-            found = (1, 1.0, alias)
-        else:
-            score = _alike(mine, key, alias_norm)
-            if score < FUZZY_MIN:
-                continue
-            found = (2, score, alias)
-        old = best.get(entity_id)
-        if old is None or (found[0], -found[1]) < (old[0], -old[1]):
-            best[entity_id] = found
+    for tier, rows in ((0, exact), (1, folded)):
+        for entity_id, alias in rows:
+            best.setdefault(entity_id, (tier, 1.0, alias))
+    alike = Alike(phonetic(key))
+    scores: dict[str, float] = {}  # per alias: a skeleton's bucket repeats aliases
+    for entity_id, alias in fuzzy:
+        if entity_id in best and best[entity_id][0] < 2:
+            continue
+        score = scores.get(alias)
+        if score is None:
+            score = scores[alias] = _alike(alike, key, norm(alias))
+        if score >= FUZZY_MIN and (entity_id not in best or score > best[entity_id][1]):
+            best[entity_id] = (2, score, alias)
     chosen = kb.link_counts(key)
     for entity_id in chosen:
         best.setdefault(entity_id, (3, 0.0, ""))
@@ -83,13 +82,13 @@ def candidates(project_or_kb, mention: str, limit: int = 9) -> list[Candidate]:
     return out
 
 
-def _alike(mine: str, key: str, other: str) -> float:
-    """`similarity(key, other)`, skipping the comparison when the lengths alone rule it
-    out (a ratio is at most 2·min/(a+b))."""
-    theirs = phonetic(other)
-    if mine == theirs:
+def _alike(alike: Alike, key: str, other: str) -> float:
+    """How alike the mention (norm `key`, its phonetic form in `alike`) and an alias of
+    norm `other` sound; 1.0 for the same norm (a folded match found the other way)."""
+    if other == key:
         return 1.0
-    a, b = len(mine), len(theirs)
-    if 2 * min(a, b) / (a + b) < FUZZY_MIN:
-        return 0.0
-    return similarity(key, other)
+    theirs = phonetic(other)
+    a, b = len(alike.text), len(theirs)
+    if a + b == 0 or 2 * min(a, b) / (a + b) < FUZZY_MIN:  # a ratio is at most 2·min/(a+b)
+        return 0.0 if a + b else 1.0
+    return alike.ratio(theirs)
