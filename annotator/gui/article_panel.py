@@ -20,6 +20,7 @@ from annotator.core.project import Article
 from .article_view import ArticleView
 from .elided import ElidedLabel
 from .label_bar import LabelBar
+from .link_panel import LinkPanel
 from .theme import Theme
 from .versions_bar import VersionsBar
 
@@ -78,13 +79,20 @@ class ArticlePanel(QStackedWidget):
         self.versions_bar = VersionsBar(page)  # review mode: the annotators' versions
         self.view = ArticleView(page)
         self.view.setFrameShape(QFrame.NoFrame)
+        self.link_panel = LinkPanel(page)  # entity linking: shown when there is a KB
+        self.link_panel.hide()
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.view, 1)
+        body.addWidget(self.link_panel)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(head)
         layout.addWidget(self.label_bar)
         layout.addWidget(self.versions_bar)
-        layout.addWidget(self.view, 1)
+        layout.addLayout(body, 1)
         self.addWidget(page)
         self.addWidget(self._empty_page())
 

@@ -29,7 +29,7 @@ from itertools import accumulate
 from operator import attrgetter
 from typing import NamedTuple
 
-from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -52,6 +52,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
 from ..core.annotation import ShownSpan
 from ..core.colours import default_colour
+from ..core.records import NIL
 from .offsets import Utf16Map
 
 SUGGESTED_BY = {
@@ -70,12 +71,23 @@ CONFIRMED_AS = {
 }
 
 
-def describe_span(span: ShownSpan) -> str:
-    """The words shown when hovering a span, e.g. "PERSON — suggested by the model"."""
+def describe_span(span: ShownSpan, names: dict[str, str] | None = None) -> str:
+    """The words shown when hovering a span, e.g. "PERSON — suggested by the model", and
+    the entity it names ("→ Volodymyr Zelensky (Q3874799)", names from `names`)."""
     if span.confirmed:
-        return f"{span.label} — {CONFIRMED_AS.get(span.source, f'confirmed ({span.source})')}"
-    how = SUGGESTED_BY.get(span.source, f"suggested ({span.source})")
-    return f"{span.label} — {how}, not yet confirmed"
+        text = f"{span.label} — {CONFIRMED_AS.get(span.source, f'confirmed ({span.source})')}"
+    else:
+        how = SUGGESTED_BY.get(span.source, f"suggested ({span.source})")
+        text = f"{span.label} — {how}, not yet confirmed"
+    kb_id = getattr(span, "kb_id", None)
+    if kb_id:
+        if kb_id == NIL:
+            entity = "not in the knowledge base"
+        else:
+            name = (names or {}).get(kb_id)
+            entity = f"{name} ({kb_id})" if name else kb_id
+        text += f"\n→ {entity}" + (" (suggested link)" if span.kb_suggested else "")
+    return text
 
 
 # What QTextDocument.setPlainText turns into a block break (see offsets.py).
@@ -223,6 +235,10 @@ class ArticleView(QPlainTextEdit):
         # ("ghost" for a span that went), so the eye catches what moved (see flash).
         self._flash: list[tuple[int, int, bool]] = []  # (qt start, qt end, gone)
         self._flash_left = 0.0  # 1 -> 0 as the glow fades
+        # Entity linking: the linked entities' names (hover), and whether spans show a mark
+        # for their link (a dot: filled linked, hollow suggested, grey NIL).
+        self.entity_names: dict[str, str] = {}
+        self.link_marks = False
         self._flash_timer = QTimer(self, interval=40)
         self._flash_timer.timeout.connect(self._fade)
 
@@ -493,10 +509,15 @@ class ArticleView(QPlainTextEdit):
             self.visibleChanged.emit()
         return size
 
+    def tooltip_text(self, offset: int) -> str | None:
+        """The hover text of the span at `offset` (code points), or None."""
+        span = self.span_at_offset(offset)
+        return describe_span(span, self.entity_names) if span is not None else None
+
     def tooltip_at(self, pos: QPoint) -> str | None:
         """The hover text for viewport position `pos`, or None off the spans."""
         span = self._span_under(pos)
-        return describe_span(span) if span is not None else None
+        return describe_span(span, self.entity_names) if span is not None else None
 
     def _report_selection(self) -> None:
         current = self.selected_range()
@@ -781,9 +802,24 @@ class ArticleView(QPlainTextEdit):
             focused = self._focused
             if focused is not None:
                 self._paint_focus(painter, [r for p, r, _f, _t in boxes if p.span == focused])
+            if self.link_marks:
+                self._paint_links(painter, [(p.span, r) for p, r, first, _t in boxes if first
+                                            and getattr(p.span, "kb_id", None)])  # fmt: skip
             self._paint_flash(painter, e.rect())
         finally:
             painter.end()
+
+    def _paint_links(self, painter: QPainter, linked: list[tuple[ShownSpan, QRectF]]) -> None:
+        """A linked span's mark: a small dot on its first box's top-left corner, filled for
+        a stored link, hollow for a suggested one, grey for "not in the knowledge base"."""
+        ink = QColor("#0f766e") if not self._dark else QColor("#5eead4")
+        grey = QColor("#8a8a8a")
+        for span, rect in linked:
+            colour = grey if span.kb_id == NIL else ink
+            centre = QPointF(rect.left() + 1.0, rect.top() + 1.0)
+            painter.setPen(QPen(colour, 1.4))
+            painter.setBrush(Qt.BrushStyle.NoBrush if span.kb_suggested else colour)
+            painter.drawEllipse(centre, 3.2, 3.2)
 
     def _paint_focus(self, painter: QPainter, rects: list[QRectF]) -> None:
         """The span in focus: a ring in the text colour around each of its boxes (the tag

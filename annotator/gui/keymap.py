@@ -12,6 +12,12 @@ from dataclasses import dataclass
 
 LABEL_KEYS = tuple("1234567890")  # one action per key; the label bar says which label has it
 VERSION_KEYS = tuple(f"Alt+{i}" for i in range(1, 10))  # review: take annotator N's version
+# Entity linking: Shift+1…9 takes candidate N of the entity panel, Shift+0 "not in the
+# knowledge base". With Shift held, most layouts send the shifted symbol instead of the
+# digit: both are bound (the US layout's symbols; the digits cover keypads and others).
+LINK_KEYS = tuple(f"Shift+{i}" for i in range(1, 10))
+LINK_SYMBOLS = tuple("!@#$%^&*(")  # Shift+1…9 on a US keyboard
+NIL_KEYS = ("Shift+0", ")")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +41,13 @@ BINDINGS: tuple[Binding, ...] = (
             "Flag for later, with a note (again: clear the flag)", "Decide"),
     Binding("take_version", VERSION_KEYS, "Take version",
             "Review: take annotator N's version (a team file's article)", "Decide"),
+    # Entity linking (the entity panel beside the article, when the project has a KB)
+    Binding("link", LINK_KEYS, "Link to candidate",
+            "Link the span at the cursor to the entity panel's candidate N", "Spans"),
+    Binding("link_nil", NIL_KEYS, "Not in the knowledge base",
+            "Mark the span at the cursor: its entity is not in the knowledge base", "Spans"),
+    Binding("unlink", ("Shift+Del", "Shift+Backspace"), "Unlink",
+            "Take the span's link away", "Spans"),
     # Spans
     Binding("label", LABEL_KEYS, "Apply label", "Label the selection / relabel the span", "Spans"),
     Binding("next_span", ("J", "Tab"), "Next span", "Cursor on the next span", "Spans"),
@@ -89,4 +102,8 @@ def keys_text(binding: Binding) -> str:
         return "1 – 9, 0"
     if binding.keys == VERSION_KEYS:
         return "Alt+1 – Alt+9"
+    if binding.keys == LINK_KEYS:
+        return "Shift+1 – Shift+9"
+    if binding.keys == NIL_KEYS:
+        return "Shift+0"
     return " / ".join(binding.keys)

@@ -33,6 +33,7 @@ from .article_panel import ArticlePanel
 from .commands import FAILURES, EditCommand
 from .elided import MessageBar
 from .help_overlay import HelpOverlay
+from .linking import Linking
 from .menus import make_actions, make_menus
 from .project_actions import ProjectActions
 from .queue_panel import QueuePanel
@@ -85,7 +86,7 @@ class _DropFilter(QObject):
 
 
 class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, ReviewMode,
-                 QMainWindow):  # fmt: skip
+                 Linking, QMainWindow):  # fmt: skip
     articleShown = Signal(int)
     ready = Signal()  # the current article is shown with its final suggestions (or none come)
 
@@ -203,6 +204,7 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
         }
         handlers.update(self._init_article_keys())  # spans, zoom, flag: article_keys.py
         handlers["take_version"] = self.take_version  # review mode: review_mode.py
+        handlers.update(self._init_linking())  # entity linking: linking.py
         self.actions_by_name = make_actions(self, handlers, self.apply_label_key)
         self.actions_by_name.update(self._init_training())  # Model menu: cancel, models
         self.actions_by_name.update(self._init_review())  # Model menu: agreement
@@ -247,7 +249,10 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
             self.feed.start(project, run_worker=self._start_worker)
         else:  # asked over the window once it shows; suggestions start after the answer
             QTimer.singleShot(0, self, lambda p=project, o=offer: self._ask_first_labels(p, o))
+        self._entity_names = {}
+        self.link_panel.hide()
         self._show_start(article if article is not None else self.settings.last_article(path))
+        self.refresh_linking()
         self.focus_start()
         if project.warning:
             self.show_error(project.warning, dialog=True)
@@ -364,6 +369,7 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
         self._show_versions(article)
         self.view.set_article(article.text, self.shown, self.colours())
         self._show_search_hits(reveal=True)
+        self.links_redrawn()
         self.settings.set_last_article(self.project.path, article_id)
         self.side.select(article_id)
         self._update_status()
@@ -399,6 +405,7 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
         if self.article is not None and self.project is not None:
             self.shown = shown_spans(self.project, self.article.id, self.suggestions or ())
             self.view.set_spans(self.shown)
+            self.links_redrawn()
 
     def focus_article(self) -> None:
         self.view.setFocus()
@@ -434,6 +441,8 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
                 self.queue_model.invalidate()
             self._counts = counts
             self._update_status()
+            if not self.link_panel.isVisible() and self.linking_on():  # `kb add` meanwhile
+                self.refresh_linking()
             if self.article is not None:
                 self.check_version()
         except ProjectError as exc:

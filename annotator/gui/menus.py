@@ -24,7 +24,7 @@ def make_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]],
     keypad) that calls label_key(key)."""
     actions: dict[str, QAction] = {}
     for b in keymap.BINDINGS:
-        if b.action in ("label", "take_version"):  # one action per key, below
+        if b.action in ("label", "take_version", "link"):  # one action per key, below
             continue
         action = QAction(b.text, window)
         action.setObjectName(b.action)
@@ -40,6 +40,13 @@ def make_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]],
         action = QAction(f"Label {key}", window)
         action.setShortcuts([QKeySequence(key), QKeySequence(f"Num+{key}")])
         action.triggered.connect(lambda _=False, k=key: label_key(k))
+        window.addAction(action)
+    for number, (key, symbol) in enumerate(zip(keymap.LINK_KEYS, keymap.LINK_SYMBOLS,
+                                              strict=True), start=1):  # fmt: skip
+        action = QAction(f"Link to candidate {number}", window)
+        action.setShortcuts([QKeySequence(key), QKeySequence(symbol)])
+        action.setShortcutContext(Qt.WindowShortcut)
+        action.triggered.connect(lambda _=False, n=number: handlers["link"](n))
         window.addAction(action)
     for number, key in enumerate(keymap.VERSION_KEYS, start=1):
         action = QAction(f"Take version {number}", window)
