@@ -65,3 +65,20 @@ def matches_all(text: str, query: str) -> bool:
         if not words:
             return True
     return False
+
+
+def phrase_hits(text: str, phrases: list[str]) -> list[tuple[int, int]]:
+    """[start, end) of every whole-word occurrence of any of `phrases` (an entity's names:
+    what a `kb:ID` search found), ignoring case; accents folded where the text and the
+    phrase keep their lengths when folded (the usual case)."""
+    folded_text = "".join(fold(c) if len(fold(c)) == 1 else c for c in text)
+    if len(folded_text) != len(text):  # pragma: no cover (a one-to-one fold by build)
+        folded_text = text.casefold()
+    found: set[tuple[int, int]] = set()
+    for phrase in phrases:
+        folded = "".join(fold(c) if len(fold(c)) == 1 else c for c in " ".join(phrase.split()))
+        if not folded.strip():
+            continue
+        pattern = re.compile(r"(?<!\w)" + re.escape(folded).replace(r"\ ", r"\s+") + r"(?!\w)")
+        found.update(m.span() for m in pattern.finditer(folded_text))
+    return sorted(found)

@@ -82,16 +82,30 @@ def _table(headers: list[str], rows: list[list[QStandardItem]], name: str,
     return view
 
 
+def _links(agreement: float | None, counts: dict | None) -> QStandardItem:
+    """Link agreement: spans both gave and both linked, the share with the same id."""
+    if not counts or not (counts.get("both_linked") or counts.get("one_linked")):
+        return _cell("")
+    text = f"{_figure(agreement)} ({counts['same']:,} of {counts['both_linked']:,})"
+    item = _cell(text, float("-inf") if agreement is None else agreement)
+    item.setToolTip(f"{counts['same']:,} of the {counts['both_linked']:,} spans both annotators "
+                    f"gave and both linked have the same id; {counts['one_linked']:,} more "
+                    "linked by one of the two only")  # fmt: skip
+    return item
+
+
 def figures_table(result: dict) -> QTableView:
     """One row for everything, one per label, one per pair of annotators."""
     rows = []
     s = result["spans"]
     rows.append([_cell("all labels, all pairs"), _number(result["span_f1"],
                  _figure(result["span_f1"])), _number(s["same"]), _number(s["first"]),
-                 _number(s["second"]), _cell(""), _cell("")])  # fmt: skip
+                 _number(s["second"]), _cell(""), _cell(""),
+                 _links(result.get("link_agreement"), result.get("links"))])  # fmt: skip
     for label, c in result["span_f1_per_label"].items():
         rows.append([_cell(label), _number(c["f1"], _figure(c["f1"])), _number(c["same"]),
-                     _number(c["first"]), _number(c["second"]), _cell(""), _cell("")])
+                     _number(c["first"]), _number(c["second"]), _cell(""), _cell(""),
+                     _cell("")])  # fmt: skip
     for pair in result["pairs"]:
         kappa = _figure(pair["cohen_kappa"], pair.get("cohen_kappa_undefined"))
         ps = pair["spans"]
@@ -101,10 +115,10 @@ def figures_table(result: dict) -> QTableView:
                      _number(pair["cohen_kappa"], kappa),
                      _cell(f"{pair['decisions_agreeing']:,} of {pair['decisions']:,} "
                            f"({plural(pair['articles'], 'article')} both decided)",
-                           pair["decisions_agreeing"])])  # fmt: skip
+                           pair["decisions_agreeing"]),
+                     _links(pair.get("link_agreement"), pair.get("links"))])  # fmt: skip
     headers = ["Label / pair", "Span F1", "Same spans", "Spans, first", "Spans, second",
-               "Cohen's kappa",
-               "Decisions agreeing"]  # fmt: skip
+               "Cohen's kappa", "Decisions agreeing", "Links, same id"]  # fmt: skip
     return _table(headers, rows, "agreementTable")
 
 

@@ -24,7 +24,8 @@ from annotator.core.annotation import (
     shown_spans,
 )
 from annotator.core.project import Article, ConflictError, Project, ProjectError
-from annotator.core.search_hits import search_hits
+from annotator.core.search_hits import phrase_hits, search_hits
+from annotator.core.store.articles import entity_query
 
 from . import dialogs, error_text, span_edits
 from . import theme as themes
@@ -385,7 +386,13 @@ class MainWindow(ArticleKeys, ProjectActions, SuggestionDisplay, Training, Revie
         if self.article is None:
             return
         query = self.side.model.search
-        hits = search_hits(self.article.text, query) if query.strip() else []
+        entity = entity_query(query)
+        if entity is not None:  # kb:ID: the entity's mentions, linked or named
+            hits = {(s.start, s.end) for s in self.shown if s.kb_id == entity}
+            names = self.project.kb.aliases_of([entity]).get(entity, ())
+            hits = sorted(hits | set(phrase_hits(self.article.text, list(names))))
+        else:
+            hits = search_hits(self.article.text, query) if query.strip() else []
         self.view.set_marks(hits)
         if hits and reveal:
             self.view.reveal(hits[0][0])

@@ -103,3 +103,21 @@ def test_no_knowledge_base_no_panel(qtbot, make_window, project_path):
     assert not win.link_panel.isVisible()
     qtbot.keyClick(win.view, Qt.Key_1, Qt.ShiftModifier)
     assert "no knowledge base" in win.statusBar().currentMessage()
+
+
+def test_searching_an_entity_lists_and_marks_its_mentions(qtbot, make_window, tmp_path):
+    path = project(tmp_path)
+    with Project(path) as p:
+        p.add_records([ArticleRecord(text="Nothing about him here."),
+                       ArticleRecord(text="President Zelenskyy visited Kiev.")])  # fmt: skip
+    win = make_window(path, article=1)
+    cursor_on(qtbot, win, "Zelensky")
+    qtbot.keyClick(win.view, Qt.Key_1, Qt.ShiftModifier)
+    qtbot.waitUntil(win.link_panel.find_button.isEnabled)  # the panel shows the link
+    win.link_panel.find_button.click()  # "Articles mentioning it": the search kb:Q3874799
+    assert win.search.text() == "kb:Q3874799"
+    qtbot.waitUntil(lambda: not win.queue_model.searching and list(win.queue_model.ids) == [1, 3])
+    marked = [TEXT[a:b] for a, b in win.view.marks()]
+    assert marked == ["Zelensky", "Zelensky"]  # the mentions, not the words "kb" and "Q…"
+    win.show_article(3)
+    assert [win.article.text[a:b] for a, b in win.view.marks()] == ["Zelenskyy"]

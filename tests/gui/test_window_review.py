@@ -200,3 +200,42 @@ def test_reviewed_disagreements_are_listed_marked_and_counted_alike(qtbot, make_
     assert seen["review"] == ["✓ rev", "✓ rev"]
     assert seen["sorted"] == [3, 2]
     assert win.current_id == 3  # opened from the table
+
+
+def test_the_agreement_dialog_shows_link_agreement(qtbot, make_window, tmp_path):
+    from annotator.core.store.kb import KbEntry
+
+    pool, files = split_pool(tmp_path)
+    text = TEXTS[0]
+    with Project(pool) as p:
+        p.kb.add([KbEntry("Q567", "Angela Merkel"), KbEntry("Q90", "Paris")])
+    for name in ("alice", "bob"):
+        with Project(files[name]) as p:
+            p.kb.add([KbEntry("Q567", "Angela Merkel"), KbEntry("Q90", "Paris")])
+    links = {"alice": ("Q567", "Q90"), "bob": ("Q567", "NIL")}
+    for who, (merkel, paris) in links.items():
+        with Project(files[who]) as p:
+            p.set_status(1, "accepted", who, confirm=[
+                Span(0, 13, "PERSON", "human", merkel),
+                Span(text.index("Paris"), text.index("Paris") + 5, "GPE", "human", paris)])
+    merge_files(pool, [files["alice"], files["bob"]])
+    win = make_window(pool, article=2)
+    seen = {}
+
+    def read_and_close():
+        dlg = next((w for w in QApplication.topLevelWidgets()
+                    if isinstance(w, AgreementDialog) and w.isVisible()), None)  # fmt: skip
+        if dlg is None:
+            QTimer.singleShot(30, read_and_close)
+            return
+        table = dlg.findChild(QTableView, "agreementTable").model()
+        last = table.columnCount() - 1
+        seen["header"] = table.headerData(last, Qt.Horizontal)
+        seen["column"] = [table.index(r, last).data() for r in range(table.rowCount())]
+        dlg.reject()
+
+    QTimer.singleShot(0, read_and_close)
+    win.actions_by_name["agreement"].trigger()
+    assert seen["header"] == "Links, same id"
+    # both gave Merkel and Paris and linked both: Merkel the same id, Paris not (Q90/NIL)
+    assert seen["column"][0] == "0.500 (1 of 2)" and seen["column"][-1] == "0.500 (1 of 2)"
