@@ -44,6 +44,10 @@ class LinkPanel(QFrame):
         self.setObjectName("linkPanel")
         self.setFrameShape(QFrame.NoFrame)
         self.setFixedWidth(WIDTH)
+        self.setStyleSheet("QFrame#linkPanel { border-left: 1px solid palette(mid); }"
+                           "QLabel#linkHeading { font-weight: 600; }"
+                           "QLabel#linkHint { color: palette(dark); }"
+                           "QListWidget#linkCandidates::item { padding: 4px 2px; }")
         self.heading = QLabel("Entity", self)
         self.heading.setObjectName("linkHeading")
         self.mention = ElidedLabel(self, "linkMention")
