@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -41,7 +41,8 @@ MODEL_COLUMNS = ("Model", "Trained", "Train", "Dev", "Base", "P", "R", "F", "Cor
 LABEL_COLUMNS = ("Label", "P", "R", "F", "Dev spans")
 NUMBERS = {"Model", "Train", "Dev", "P", "R", "F", "Corrections", "Dev spans"}  # right-aligned
 F_TICKS = [[(v / 5, f"{v / 5:.1f}") for v in range(6)]]
-SHARE_TICKS = [[(v, f"{v}%") for v in (0, 25, 50, 75, 100)]]
+SHARES = (0, 25, 50, 75, 100)  # % of the training articles
+SHARE_TICKS = [[(v, f"{v}%") for v in SHARES]]
 IN_USE, REMOVED = "● in use", "folder removed"
 MINUS = "\u2212"
 PRUNED_TIP = (f"Its folder was removed: only the model in use, the best and the "
@@ -256,11 +257,12 @@ class ModelDialog(QDialog):
             axis = self.plot.getAxis(side)
             axis.setPen(pg.mkPen(t.border))
             axis.setTextPen(pg.mkPen(t.muted))
-        self.plot.setLabel("bottom", "% of the training articles (their number above each "
-                           "point)", color=t.muted)  # fmt: skip
+        self.plot.setLabel("bottom", "% of the training articles (and how many)", color=t.muted)
         self.plot.setLabel("left", "Dev F", color=t.muted)
         self.plot.getAxis("left").setTicks(F_TICKS)
-        self.plot.getAxis("bottom").setTicks(SHARE_TICKS)
+        bottom = self.plot.getAxis("bottom")
+        bottom.setTicks(SHARE_TICKS)
+        bottom.setHeight(QFontMetrics(self.font()).height() * 3 + 14)  # ticks: "25%", count
         self.legend.setLabelTextColor(QColor(t.muted))
         self._draw_curve(self.selected())
 
@@ -275,6 +277,7 @@ class ModelDialog(QDialog):
         record = self._record(selected)
         self.plot.setRange(xRange=(-4, 106), yRange=(-0.02, 1.13), padding=0)
         if record is None:
+            self.plot.getAxis("bottom").setTicks(SHARE_TICKS)
             self.curve_title.setText("Learning curve")
             self.curve_note.setText("")
             return
@@ -294,10 +297,9 @@ class ModelDialog(QDialog):
                            pen=pg.mkPen(t.muted, width=1.5, style=Qt.DashLine), symbol="s",
                            symbolSize=6, symbolBrush=pg.mkBrush(t.muted),
                            symbolPen=None)  # fmt: skip
-        for x, p in zip(xs, points, strict=True):
-            text = pg.TextItem(f"{p['train_articles']:,}", color=t.muted, anchor=(0.5, 1.3))
-            text.setPos(x, p["f"])
-            self.plot.addItem(text)
+        counts = {x: p["train_articles"] for x, p in zip(xs, points, strict=True)}
+        self.plot.getAxis("bottom").setTicks([[
+            (x, f"{x}%\n{counts[x]:,}" if x in counts else f"{x}%") for x in SHARES]])
         skipped = [p for p in record.scores.get("curve") or [] if "f" not in p]
         if not curve.has_curve(record):
             note = ("No learning curve for this model (trained with --no-curve, before curves, "
