@@ -163,11 +163,17 @@ def test_the_status_says_epoch_k_of_at_most_n_then_the_curve_and_keeps_the_resul
     assert win.work.result_label.isVisible() and result(win).startswith("Model 1 ")
     qtbot.keyClick(win.view, Qt.Key_T, Qt.ControlModifier)  # the next training
     assert win.training is not None and not win.work.result_label.isVisible()
+    # Cancelled during its curve: the model and its result stay, with the points done.
+    qtbot.waitUntil(lambda: label.text().startswith("Learning curve 2 of 3"), timeout=WAIT)
+    cancel.trigger()
     wait_trained(qtbot, win)
+    assert train.isEnabled() and not cancel.isEnabled() and not label.isVisible()
     assert result(win).startswith("Model 2 ")
     before = "with no model (patterns and decisions)" if not record.activated else \
         "with the model in use"  # fmt: skip
     assert before in result(win)
+    second = registry.all_models(win.project)[-1]
+    assert second.id == 2 and [p["fraction"] for p in second.scores["curve"]] == [0.25]
 
 
 def test_retraining_starts_by_itself_after_n_accepted_articles(qtbot, make_window, tmp_path):
