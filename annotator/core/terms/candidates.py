@@ -51,8 +51,6 @@ MAX_SCAN_CHARS = 2_000_000  # of the project's articles read for words and phras
 MAX_PHRASES = 50_000  # the most frequent phrases are candidates
 MAX_SEEDS = 300  # accepted mentions used as seeds (the most frequent)
 MAX_TOKENS = 3
-MIN_PHRASE_COUNT = 1
-PHRASE_CAPITALS = False
 TOP_K = 3
 REJECT_WEIGHT = 0.5
 METHODS = ("top3", "max", "centroid")
@@ -298,10 +296,7 @@ class TermSession:
         self.w_count = np.fromiter((counts.get((w,), 0) for w in words), dtype=np.int64,
                                    count=len(words))  # fmt: skip
         # phrases of the articles, the most frequent first
-        capitals = self.words.capitals
-        phrases = sorted((k for k in counts if len(k) > 1 and counts[k] >= MIN_PHRASE_COUNT
-                          and (not PHRASE_CAPITALS or 2 * capitals[k] > counts[k])),
-                         key=lambda k: (-counts[k], k))  # fmt: skip
+        phrases = sorted((k for k in counts if len(k) > 1), key=lambda k: (-counts[k], k))
         p_keys, p_vecs = [], []
         for key in phrases:
             vec = vectors.vector(key)
