@@ -46,9 +46,17 @@ def suggest_cmd(
         session = make_session(project, label, seeds=given, anywhere=anywhere,
                                vectors=load_vectors(vectors))  # fmt: skip
         if not session.seed_count:
+            if session.seeds:
+                fail(f"none of {label}'s {len(session.seeds)} seeds has a word vector: give "
+                     "others with --seeds")  # fmt: skip
             fail(f"no seeds for {label}: give a few with --seeds (or accept some mentions)")
-        for c in session.top(n):
+        found = session.top(n)
+        for c in found:
             typer.echo(f"{c.score:.3f}\t{c.count}\t{c.text}")
+        if not found:
+            typer.echo("no candidates: no article holds a word or phrase that is not a seed, "
+                       "a pattern or a term already" + ("" if anywhere else
+                       " (--anywhere: words of the vector table too)"), err=True)  # fmt: skip
 
 
 def _decide(db, label: str, terms: list[str], decision: str) -> None:

@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 
 LOADING = "Loading word vectors and reading the articles…"
 RANKING = "Ranking…"
-NONE_LEFT = "No more candidates for this label (seed words may help)"
+NONE_LEFT = ("No more candidates for this label in the articles (more seed words, or “Words "
+             "not in the articles too”, may find others)")  # fmt: skip
 NO_SEEDS = ("No seeds for this label yet: type a few seed words above (or accept some "
             "mentions first)")  # fmt: skip
 EXAMPLES = 3
