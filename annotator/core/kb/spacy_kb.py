@@ -58,6 +58,7 @@ def write_spacy_kb(project, out_dir: str | Path, nlp=None, *, vectors: str = "au
                    ) -> SpacyKbReport:  # fmt: skip
     """Build an `InMemoryLookupKB` on `nlp.vocab` (a blank pipeline of the project's
     language when None) and write it to `out_dir` with `kb.to_disk`."""
+    import numpy
     import spacy
     from spacy.kb import InMemoryLookupKB
 
@@ -69,12 +70,11 @@ def write_spacy_kb(project, out_dir: str | Path, nlp=None, *, vectors: str = "au
                            "(annotator kb add FILE)")  # fmt: skip
     if nlp is None:
         nlp = spacy.blank(project.language)
-    vectorise, source = _vectoriser(nlp, vectors)
+    vectorise, source, dims = _vectoriser(nlp, vectors)
 
     links: dict[str, Counter[str]] = defaultdict(Counter)
     frequency: Counter[str] = Counter()
     known_ids = set()
-    entity_ids, freqs, vecs = [], [], []
     for entity in kb_store.iterate():
         known_ids.add(entity.id)
     unknown = used = 0
@@ -85,15 +85,15 @@ def write_spacy_kb(project, out_dir: str | Path, nlp=None, *, vectors: str = "au
         used += 1
         links[span.text][span.kb_id] += 1
         frequency[span.kb_id] += 1
-    dims = 0
-    for entity in kb_store.iterate():
-        vector = vectorise(f"{entity.name} {entity.description}".strip())
-        dims = len(vector)
+    entity_ids, freqs = [], []
+    vecs = numpy.zeros((len(known_ids), dims), dtype="float32")  # 120 MB at 100,000 × 300
+    for i, entity in enumerate(kb_store.iterate()):
+        vecs[i] = vectorise(f"{entity.name} {entity.description}".strip())
         entity_ids.append(entity.id)
         freqs.append(float(max(1, frequency[entity.id])))
-        vecs.append(vector)
     kb = InMemoryLookupKB(nlp.vocab, entity_vector_length=dims)
-    kb.set_entities(entity_ids, freqs, vecs)
+    kb.set_entities(entity_ids, freqs, vecs[: len(entity_ids)])
+    del vecs
 
     aliases = 0
 
@@ -128,11 +128,12 @@ def write_spacy_kb(project, out_dir: str | Path, nlp=None, *, vectors: str = "au
 
 
 def _vectoriser(nlp, vectors: str):
-    """(text -> vector, where the vectors come from)."""
+    """(text -> vector, where the vectors come from, their length)."""
     if vectors == "hash":
-        return _hashed, "hash"
+        return _hashed, "hash", HASH_DIMS
     if vectors == "auto" and nlp.vocab.vectors.shape[1] > 0:
-        return _mean_of(nlp), nlp.meta.get("name", "the pipeline's vectors")
+        return (_mean_of(nlp), nlp.meta.get("name", "the pipeline's vectors"),
+                nlp.vocab.vectors.shape[1])  # fmt: skip
     model = None
     if vectors == "auto":
         from ..suggest.models import NoModelError, resolve_model
@@ -140,7 +141,7 @@ def _vectoriser(nlp, vectors: str):
         try:
             model = resolve_model("en_core_web_md")
         except NoModelError:
-            return _hashed, "hash"
+            return _hashed, "hash", HASH_DIMS
     else:
         from ..suggest.models import resolve_model
 
@@ -151,7 +152,8 @@ def _vectoriser(nlp, vectors: str):
                                             "attribute_ruler", "lemmatizer"])  # fmt: skip
     if source_nlp.vocab.vectors.shape[1] == 0:
         raise ProjectError(f"{vectors}: this pipeline has no word vectors")
-    return _mean_of(source_nlp), "en_core_web_md" if vectors == "auto" else vectors
+    return (_mean_of(source_nlp), "en_core_web_md" if vectors == "auto" else vectors,
+            source_nlp.vocab.vectors.shape[1])  # fmt: skip
 
 
 def _mean_of(nlp):
@@ -159,11 +161,11 @@ def _mean_of(nlp):
 
     width = nlp.vocab.vectors.shape[1]
 
-    def vectorise(text: str) -> list[float]:
+    def vectorise(text: str):
         rows = [t.vector for t in nlp.make_doc(text) if t.has_vector]
         if not rows:  # no word has a vector: the hashing trick, spread over the width
             return _hashed(text, width)
-        return numpy.mean(rows, axis=0).astype("float32").tolist()
+        return numpy.mean(rows, axis=0)
 
     return vectorise
 
