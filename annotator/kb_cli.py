@@ -100,6 +100,31 @@ def kb_show(entity_id: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
         typer.echo(f"from: {entity.source}")
 
 
+@kb_app.command("articles")
+def kb_articles(
+    entity_id: str,
+    db: DbOpt = None,
+    linked_only: Annotated[bool, typer.Option("--linked-only", help="Only articles with a span "
+                                              "linked to it (not those naming it).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The articles that mention an entity, whatever the surface form: those with a span
+    linked to it, and those whose text holds one of its names as whole words (as the
+    window's search `kb:ID`)."""
+    with open_project(db, must_exist=True) as project:
+        if project.kb.get(entity_id) is None:
+            fail(f"no entity {entity_id} in the knowledge base")
+        ids = project.article_ids_mentioning(entity_id, aliases=not linked_only)
+        rows = project.queue_rows(ids)
+    if as_json:
+        typer.echo(json.dumps([{"id": r[0], "title": r[1], "status": r[2]} for r in rows],
+                              ensure_ascii=False))  # fmt: skip
+        return
+    for aid, title, status, first, _reviewer in rows:
+        typer.echo(f"{aid:>7}  {status:<9} {_short(title.strip() or ' '.join(first.split()))}")
+    typer.echo(f"{len(rows):,} articles", err=True)
+
+
 @kb_app.command("remove")
 def kb_remove(
     ids: Annotated[list[str], typer.Argument(help="Entity ids.")],

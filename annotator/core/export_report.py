@@ -49,6 +49,9 @@ def describe(report: ExportReport, format: str, target: Path | None = None) -> E
         partial = report.partial.get(split, 0)
         line = (f"{split}: {plural(c['articles'], 'article')}, {plural(c['spans'], 'span')}"
                 + (f" ({plural(partial, 'article')} partly annotated)" if partial else ""))
+        linked = report.linked.get(split, 0)
+        if linked:
+            line += f", {plural(linked, 'linked entity', 'linked entities')}"
         out.counts.append(line)
         out.counts += [f"  {label:<20} {n:,}" for label, n in report.labels.get(split, {}).items()]
     left = ", ".join(f"{n:,} {st}" for st, n in report.excluded.items() if n)

@@ -452,3 +452,18 @@ def test_export_through_a_dangling_symlink_is_refused(tmp_path, format):
     r = _cli("export", "--db", db, "--out", link / "sub", "--format", format, cwd=tmp_path)
     assert r.returncode == 1 and f"{link} is a symbolic link to" in r.stderr
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_the_export_report_counts_linked_entities(tmp_path):
+    from annotator.core.store.kb import KbEntry
+
+    db = make_project(tmp_path / "p.db", [record("Reuters reported from Kyiv.",
+                                                 ("Reuters", "ORG"), ("Kyiv", "GPE"))])
+    with Project(db) as p:
+        p.kb.add([KbEntry("Q1899", "Kyiv")])
+        kyiv = next(s for s in p.spans(1) if s.label == "GPE")
+        p.set_link(kyiv.id, "Q1899")
+    result = runner.invoke(app, ["export", "--db", str(db), "--out", str(tmp_path / "c"),
+                                 "--dev-split", "0"], catch_exceptions=False)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "train: 1 article, 2 spans, 1 linked entity" in result.stdout

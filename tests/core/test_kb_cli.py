@@ -115,3 +115,25 @@ def test_strict_and_mistakes_are_one_line(tmp_path):
     ]:  # fmt: skip
         proc = cli(*args)
         assert (proc.returncode, proc.stderr) == (1, f"annotator: error: {message}\n"), args
+
+
+def test_articles_mentioning_an_entity_whatever_the_form(tmp_path):
+    db, kb = tmp_path / "p.db", tmp_path / "kb.csv"
+    kb.write_text(KB, encoding="utf-8")
+    run("kb", "add", "--db", db, kb)
+    with Project(db) as p:
+        p.ensure_labels(["GPE"])
+        ids = p.add_records([ArticleRecord(text="Kyiv said no.", title="Linked",
+                                           spans=[Span(0, 4, "GPE")]),
+                             ArticleRecord(text="Officials in KIEV met.", title="Named"),
+                             ArticleRecord(text="Nothing here.", title="Other")]).ids
+        span = p.spans(ids[0])[0]
+        p.set_link(span.id, "Q1899")
+    shown = run("kb", "articles", "--db", db, "Q1899")
+    assert [line.split()[0] for line in shown.stdout.splitlines()] == [str(ids[0]), str(ids[1])]
+    linked = json.loads(run("kb", "articles", "--db", db, "Q1899", "--linked-only",
+                            "--json").stdout)  # fmt: skip
+    assert [a["id"] for a in linked] == [ids[0]]
+    missing = cli("kb", "articles", "--db", db, "Q404")
+    assert missing.returncode == 1 and missing.stderr.strip() == \
+        "annotator: error: no entity Q404 in the knowledge base"  # fmt: skip
