@@ -42,7 +42,6 @@ from ..suggest.pieces import piece_docs
 from .vectors import CONNECTORS, WordVectors
 
 if TYPE_CHECKING:
-    import numpy as np
     from spacy.language import Language
 
     from ..project import Project
@@ -200,6 +199,52 @@ def accepted_mentions(project: Project, label: str, limit: int = MAX_SEEDS) -> l
     return [text for text, _ in ranked[:limit]]
 
 
+def _holds(phrase: Key, part: Key) -> bool:
+    n = len(part)
+    return any(phrase[i : i + n] == part for i in range(len(phrase) - n + 1))
+
+
+class _Nearness:
+    """How near the table's rows and the phrases are to a growing set of vectors (the
+    seeds, or the rejected terms), by method, updated one vector at a time: each keeps its
+    `k` highest similarities ("top3", "max"), or the vectors' sum ("centroid")."""
+
+    def __init__(self, rows, phrases, method: str, k: int) -> None:
+        import numpy as np
+
+        self.matrices, self.method, self.k, self.n = (rows, phrases), method, k, 0
+        if method == "centroid":
+            self.sum = np.zeros(rows.shape[1], dtype=np.float32)
+        else:
+            self.top = [np.full((m.shape[0], k), -np.inf, dtype=np.float32)
+                        for m in self.matrices]  # fmt: skip
+
+    def add(self, vec) -> None:
+        import numpy as np
+
+        self.n += 1
+        if self.method == "centroid":
+            self.sum += vec
+            return
+        for matrix, top in zip(self.matrices, self.top, strict=True):
+            sims = matrix @ vec
+            better = sims > top[:, 0]  # each row's top is sorted: the lowest first
+            if better.any():
+                top[better, 0] = sims[better]
+                top[better] = np.sort(top[better], axis=1)
+
+    def scores(self):
+        import numpy as np
+
+        if not self.n:
+            return tuple(np.zeros(m.shape[0], dtype=np.float32) for m in self.matrices)
+        if self.method == "centroid":
+            c = self.sum / max(float(np.linalg.norm(self.sum)), 1e-9)
+            return tuple(m @ c for m in self.matrices)
+        m = min(self.k, self.n)
+        return tuple(top[:, -m:].mean(axis=1) for top in self.top)
+
+
 class TermSession:
     """Candidates for one label, best first, re-ranked as terms are decided."""
 
@@ -247,22 +292,8 @@ class TermSession:
         self.words = words if words is not None else ArticleWords.read(
             project, nlp, vectors, should_stop=should_stop)  # fmt: skip
         self._build_candidates(np)
-        self.without_vectors = 0  # seeds none of whose words has a vector
-        self._pos: list[np.ndarray] = []
-        self._neg: list[np.ndarray] = []
-        for text in self.seeds:
-            vec = self._vector(text)
-            if vec is None:
-                self.without_vectors += 1
-            else:
-                self._pos.append(vec)
-        for key, decision in self.decisions.items():
-            if decision == "reject":
-                vec = self._vector(key)
-                if vec is not None:
-                    self._neg.append(vec)
-        self._rescore()
-        self._mark_done()
+        self.without_vectors = sum(1 for text in self.seeds if self._vector(text) is None)
+        self._rebuild()
 
     # ---- building ------------------------------------------------------------------------
     def _tokens(self, text: str) -> Key:
@@ -340,33 +371,12 @@ class TermSession:
         n = len(key)
         return any(key[a:b] in tokens for a in range(n) for b in range(a + 1, n + 1))
 
+
     # ---- scoring -------------------------------------------------------------------------
-    def _sims(self, vecs: list) -> tuple[np.ndarray, np.ndarray]:
-        """Scores of the table's rows and of the phrases against `vecs` (by `method`)."""
-        import numpy as np
-
-        rows, phrases = self.vectors.unit.shape[0], self.p_vecs.shape[0]
-        if not vecs:
-            return np.zeros(rows, np.float32), np.zeros(phrases, np.float32)
-        q = np.array(vecs, dtype=np.float32)
-        if self.method == "centroid":
-            c = q.mean(axis=0)
-            c /= max(float(np.linalg.norm(c)), 1e-9)
-            return self.vectors.unit @ c, self.p_vecs @ c
-        k = min(self.k, len(vecs))
-        out = []
-        for matrix in (self.vectors.unit, self.p_vecs):
-            sims = matrix @ q.T
-            if k == 1:
-                out.append(sims.max(axis=1))
-            else:
-                out.append(np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1))
-        return out[0], out[1]
-
     def _rescore(self) -> None:
-        rows, phrases = self._sims(self._pos)
-        if self._neg and self.reject_weight:
-            nrows, nphrases = self._sims(self._neg)
+        rows, phrases = self._pos.scores()
+        if self._neg.n and self.reject_weight:
+            nrows, nphrases = self._neg.scores()
             rows = rows - self.reject_weight * nrows
             phrases = phrases - self.reject_weight * nphrases
         self.row_scores = rows
@@ -376,7 +386,8 @@ class TermSession:
     # ---- asking ----------------------------------------------------------------------------
     @property
     def seed_count(self) -> int:
-        return len(self._pos)
+        """Seeds with a vector (accepted terms included)."""
+        return self._pos.n
 
     def top(self, n: int = 1) -> list[Candidate]:
         """The `n` best candidates not decided, skipped or known, best first."""
@@ -413,17 +424,20 @@ class TermSession:
         before = self.decisions.get(key)
         self.decisions[key] = decision
         self.skipped.discard(key)
-        vec = self._vector(text)
         if before is not None:
             self._rebuild()
             return
+        vec = self._vector(text)
         if vec is not None:
-            (self._pos if decision == "accept" else self._neg).append(vec)
+            (self._pos if decision == "accept" else self._neg).add(vec)
             if decision == "accept" or self.reject_weight:
                 self._rescore()
         self._done(key)
-        if decision == "accept":
-            self._mark_done()  # phrases holding it are not proposed any more
+        if decision == "accept":  # phrases holding it are not proposed any more
+            tokens = self._tokens(text)
+            for i, phrase in enumerate(self.p_tokens):
+                if len(phrase) > len(tokens) and _holds(phrase, tokens):
+                    self.p_done[i] = True
 
     def undone(self, text: str) -> None:
         """The last decision on `text` was undone (the store restored what it was)."""
@@ -445,12 +459,17 @@ class TermSession:
     def _rebuild(self) -> None:
         """The seeds and rejects again from the decisions (after an undo or a change)."""
         seeds = {term_key(t) for t in self.seeds}
-        self._pos = [v for v in (self._vector(t) for t in self.seeds
-                                 if self.decisions.get(term_key(t)) != "reject") if v is not None]
-        self._pos += [v for v in (self._vector(k) for k, d in self.decisions.items()
-                                  if d == "accept" and k not in seeds) if v is not None]
-        self._neg = [v for v in (self._vector(k) for k, d in self.decisions.items()
-                                 if d == "reject") if v is not None]  # fmt: skip
+        self._pos = _Nearness(self.vectors.unit, self.p_vecs, self.method, self.k)
+        self._neg = _Nearness(self.vectors.unit, self.p_vecs, self.method, self.k)
+        for text in [*(t for t in self.seeds if self.decisions.get(term_key(t)) != "reject"),
+                     *(k for k, d in self.decisions.items() if d == "accept" and k not in seeds)]:
+            vec = self._vector(text)
+            if vec is not None:
+                self._pos.add(vec)
+        for key, decision in self.decisions.items():
+            vec = self._vector(key) if decision == "reject" else None
+            if vec is not None:
+                self._neg.add(vec)
         self._rescore()
         self._mark_done()
 
