@@ -145,10 +145,17 @@ def resolve_base(project, base: str) -> str | None:
     """The base model to fine-tune (a package name or folder), None for blank, or VECTORS
     (blank with VECTORS_MODEL's static vectors).
 
-    "auto": the installed default model when it knows every label of the project (after the
-    label map), so fine-tuning keeps what it knew; blank when the project has labels the
-    model never saw (measured on the fashion-brands corpus: blank F 0.673 vs fine-tuned
-    en_core_web_sm 0.646 for the new label, and faster; docs/decisions.md)."""
+    "auto", chosen by measurement (bench/bench_base.py, docs/decisions.md):
+    - every label of the project (after its label map) is one en_core_web_md (VECTORS_MODEL)
+      knows: fine-tune it. News gold, 5-fold x 2 seeds: model F 0.877 (fine-tuning
+      en_core_web_sm 0.815, vectors 0.859, blank 0.791), 0.48 corrections per text as shown
+      (sm 0.53, vectors 0.68, blank 0.995; no model 0.94).
+    - a label it does not know: VECTORS. Fashion-brands (FASHION_BRAND), 3 splits x 2 seeds:
+      model F 0.615 (blank 0.603, md 0.594, sm 0.554) in blank's time; fine-tuning for a new
+      label took up to twice as long for no better F. No base beat patterns + decisions
+      there, and the bootstrap adopted none.
+    - without en_core_web_md: the installed default model when it knows every label, else
+      blank."""
     from ..suggest.models import ModelError, model_info, resolve_model
 
     if base == "blank":
@@ -162,12 +169,15 @@ def resolve_base(project, base: str) -> str | None:
         name = resolve_model(None if base == "auto" else base)
     except ModelError as exc:
         raise ProjectError(str(exc)) from exc
-    if base == "auto" and name is not None:
-        label_map = project.get_setting("label_map", {}) or {}
-        known = {label_map.get(lab, lab) for lab in model_info(name).labels}
-        if not set(project.label_names()) <= known:
-            return None
-    return name
+    if base != "auto":
+        return name
+    label_map = project.get_setting("label_map", {}) or {}
+    md = resolve_model_or_none(VECTORS_MODEL)
+    for candidate, otherwise in ((md, VECTORS), (name, None)):
+        if candidate is not None:
+            known = {label_map.get(lab, lab) for lab in model_info(candidate).labels}
+            return candidate if set(project.label_names()) <= known else otherwise
+    return None
 
 
 def resolve_model_or_none(name: str) -> str | None:
