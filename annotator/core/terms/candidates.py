@@ -252,7 +252,6 @@ class TermSession:
                  seeds: Sequence[str] = (), anywhere: bool = False, method: str = "top3",
                  reject_weight: float = REJECT_WEIGHT, words: ArticleWords | None = None,
                  nlp: Language | None = None, max_seeds: int = MAX_SEEDS,
-                 use_mentions: bool = True,
                  should_stop: Callable[[], bool] | None = None) -> None:  # fmt: skip
         import numpy as np
 
@@ -272,7 +271,7 @@ class TermSession:
         terms = project.terms()
         mine = [t for t in terms if t.label == label]
         patterns = pattern_phrases(project, nlp)
-        mentions = accepted_mentions(project, label, max_seeds) if use_mentions else []
+        mentions = accepted_mentions(project, label, max_seeds)
         given = [" ".join(s.split()) for s in seeds if s.strip()]
         self.seeds: list[str] = []
         seen_seeds: set[str] = set()
