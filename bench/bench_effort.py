@@ -11,7 +11,17 @@ runs) and used from then on when it beats the one in use.
 The same run replays "patterns only" (patterns, no model, no decisions) and counts
 "manual" (every gold span added by hand) for the same texts. Prints JSON.
 
+Terms from vectors (`--terms 0,50,100,200`): before the replay, with every text imported
+(pending), a simulated annotator makes N term decisions per label in a terms session
+(annotator.core.terms: the seeds are the label's pattern phrases, no mention being
+accepted yet); the oracle accepts a term iff its lower-cased text is that of some gold
+span of the label anywhere in the corpus (a person knows whether "Uniqlo" is a brand),
+else rejects it. The learning replay then runs with those terms (suggested as pattern
+rules), once per budget, and "patterns + terms" (no decisions, no model) too; the gain is
+against budget 0 (no terms) of the same run.
+
     uv run python bench/bench_effort.py GOLD.jsonl [--patterns P.jsonl] [--every 100]
+        [--terms 0,50,100,200] [--terms-method top3] [--terms-reject-weight 0.5]
 """
 
 from __future__ import annotations
@@ -41,8 +51,49 @@ def read_gold(path: Path) -> list[tuple[str, list[Span]]]:
     return gold
 
 
+def gold_terms(gold) -> dict[str, set[str]]:
+    """What the oracle knows: each label's gold mentions, lower case, anywhere."""
+    from annotator.core.store.terms import term_key
+
+    known: dict[str, set[str]] = {}
+    for text, spans in gold:
+        for s in spans:
+            known.setdefault(s.label, set()).add(term_key(text[s.start : s.end]))
+    return known
+
+
+def decide_terms(project: Project, known: dict[str, set[str]], budget: int,
+                 options: dict) -> dict:  # fmt: skip
+    """`budget` term decisions per label by the oracle, each stored as the window stores
+    it; what was accepted."""
+    from annotator.core.terms import make_session
+
+    out = {}
+    for label in sorted(known):
+        t = time.perf_counter()
+        session = make_session(project, label, **options)
+        built = time.perf_counter() - t
+        accepted, decided = [], 0
+        while decided < budget:
+            candidate = session.next()
+            if candidate is None:
+                break
+            decision = "accept" if candidate.key in known[label] else "reject"
+            project.decide_terms(label, candidate.text, decision, "oracle")
+            session.decided(candidate.text, decision)
+            decided += 1
+            if decision == "accept":
+                accepted.append(candidate.text)
+        out[label] = {"seeds": session.seed_count, "decided": decided,
+                      "accepted": len(accepted), "terms": accepted,
+                      "session_seconds": round(built, 1),
+                      "seconds": round(time.perf_counter() - t, 1)}  # fmt: skip
+    return out
+
+
 def replay(gold, folder: Path, name: str, *, model, patterns, decisions: bool, every: int,
-           max_minutes: float | None) -> dict:  # fmt: skip
+           max_minutes: float | None, terms: int = 0, known: dict | None = None,
+           term_options: dict | None = None) -> dict:  # fmt: skip
     from annotator.core.train import registry
     from annotator.core.train.trainer import TrainOptions, train_ner
 
@@ -55,6 +106,7 @@ def replay(gold, folder: Path, name: str, *, model, patterns, decisions: bool, e
     if not decisions:
         project.set_setting("propagation_precision", None)
     ids = project.add_records([ArticleRecord(text=t) for t, _ in gold]).ids
+    chosen = decide_terms(project, known or {}, terms, term_options or {}) if terms else None
     service = SuggestionService.from_project(project)
     service.load(project)
     per_text, trainings = [], []
@@ -73,7 +125,7 @@ def replay(gold, folder: Path, name: str, *, model, patterns, decisions: bool, e
                 service = SuggestionService.from_project(project)
                 service.load(project)
     project.close()
-    return {"per_text": per_text, "trainings": trainings,
+    return {"per_text": per_text, "trainings": trainings, "terms": chosen,
             "seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
 
 
@@ -90,36 +142,75 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="only the first N texts")
     ap.add_argument("--max-minutes", type=float, default=None, help="per training")
     ap.add_argument("--last", type=int, default=500, help="the tail the target is on")
+    ap.add_argument("--terms", default="", help="term budgets per label, e.g. 0,50,100,200")
+    ap.add_argument("--terms-method", default="top3", help="top3, max or centroid")
+    ap.add_argument("--terms-reject-weight", type=float, default=None)
+    ap.add_argument("--terms-anywhere", action="store_true",
+                    help="also words of the vector table that are not in the articles")
+    ap.add_argument("--no-patterns-terms", action="store_true",
+                    help="skip the patterns + terms replays")
     args = ap.parse_args()
     gold = read_gold(args.gold)
     if args.limit:
         gold = gold[: args.limit]
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        learning = replay(gold, folder, "learning", model="auto", patterns=args.patterns,
-                          decisions=True, every=args.every, max_minutes=args.max_minutes)
-        patterns_only = replay(gold, folder, "patterns", model=None, patterns=args.patterns,
-                               decisions=False, every=0, max_minutes=None)
-    manual = [len(spans) for _, spans in gold]
+    budgets = [int(b) for b in args.terms.split(",") if b.strip()]
+    options: dict = {"method": args.terms_method, "anywhere": args.terms_anywhere}
+    if args.terms_reject_weight is not None:
+        options["reject_weight"] = args.terms_reject_weight
+    known = gold_terms(gold)
     tail = slice(max(0, len(gold) - args.last), None)
 
     def rate(values):
         part = values[tail]
         return round(sum(part) / len(part), 4) if part else None
 
-    out = {
+    def summary(run: dict) -> dict:
+        out = {"per_block": blocks(run["per_text"]), "total": sum(run["per_text"]),
+               "last": rate(run["per_text"]), "seconds": run["seconds"]}  # fmt: skip
+        if run["trainings"]:
+            out["trainings"] = run["trainings"]
+        if run.get("terms"):
+            out["terms"] = run["terms"]
+        return out
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        runs = {}
+        for budget in budgets or [0]:
+            runs[budget] = replay(gold, folder, f"learning-{budget}", model="auto",
+                                  patterns=args.patterns, decisions=True, every=args.every,
+                                  max_minutes=args.max_minutes, terms=budget, known=known,
+                                  term_options=options)  # fmt: skip
+        patterns_only = replay(gold, folder, "patterns", model=None, patterns=args.patterns,
+                               decisions=False, every=0, max_minutes=None)
+        with_terms = {} if args.no_patterns_terms else {
+            b: replay(gold, folder, f"patterns-terms-{b}", model=None, patterns=args.patterns,
+                      decisions=False, every=0, max_minutes=None, terms=b, known=known,
+                      term_options=options)
+            for b in budgets if b}  # fmt: skip
+    manual = [len(spans) for _, spans in gold]
+    out: dict = {
         "texts": len(gold),
         "every": args.every,
-        "learning": {"per_block": blocks(learning["per_text"]),
-                     "total": sum(learning["per_text"]), "last": rate(learning["per_text"]),
-                     "trainings": learning["trainings"], "seconds": learning["seconds"]},
-        "patterns_only": {"per_block": blocks(patterns_only["per_text"]),
-                          "total": sum(patterns_only["per_text"]),
-                          "last": rate(patterns_only["per_text"])},
+        "learning": summary(runs[budgets[0] if budgets else 0]),
+        "patterns_only": summary(patterns_only),
         "manual": {"per_block": blocks(manual), "total": sum(manual), "last": rate(manual)},
     }  # fmt: skip
     pl = out["patterns_only"]["last"]
     out["ratio_last_vs_patterns"] = round(out["learning"]["last"] / pl, 3) if pl else None
+    if budgets:
+        del out["learning"], out["ratio_last_vs_patterns"]
+        base = rate(runs[0]["per_text"]) if 0 in runs else None
+        out["terms"] = {"options": options, "budgets": {}}
+        for b in budgets:
+            s = summary(runs[b])
+            row: dict = {"learning": s,
+                         "ratio_last_vs_patterns": round(s["last"] / pl, 3) if pl else None}
+            if base is not None:
+                row["gain_last"] = round(base - s["last"], 4)
+            if b in with_terms:
+                row["patterns_and_terms"] = summary(with_terms[b])
+            out["terms"]["budgets"][b] = row
     print(json.dumps(out, indent=2))
 
 
