@@ -40,7 +40,7 @@ def term_tokens(nlp: Language, text: str) -> Key:
 class TermMatcher:
     """Finds terms, given as (label, text) pairs, in texts."""
 
-    def __init__(self, terms: Iterable[tuple[str, str]], nlp: Language,
+    def __init__(self, terms: Iterable[tuple[str, str]], nlp: Language | None,
                  piece_chars: int = PIECE_CHARS) -> None:  # fmt: skip
         self.nlp = nlp
         self.piece_chars = piece_chars
@@ -64,12 +64,13 @@ class TermMatcher:
     def of_project(cls, project: Project, nlp: Language | None = None,
                    lang: str | None = None) -> TermMatcher:  # fmt: skip
         """The project's accepted terms (`nlp`: the tokenizer; default a blank pipeline of
-        `lang`, else of the project's language)."""
-        if nlp is None:
+        `lang`, else of the project's language; made only when there are terms)."""
+        terms = project.terms(decision="accept")
+        if nlp is None and terms:
             import spacy
 
             nlp = spacy.blank(lang or project.language)
-        return cls(((t.label, t.text) for t in project.terms(decision="accept")), nlp)
+        return cls(((t.label, t.text) for t in terms), nlp)
 
     def find(self, text: str) -> list[Span]:
         """Every occurrence of a term, sorted by start (then end)."""
