@@ -777,6 +777,9 @@ def step_recent(st: State, gui: Gui) -> str:
     return f"{len(entries)} recent projects; news.annotator.db open again"
 
 
+QUIT_WAIT_S = 60.0  # a model's load in progress at Quit, on a busy machine
+
+
 @gui_step()
 def step_quit(st: State, gui: Gui) -> str:
     from annotator.gui.app import EXIT_WAIT_S
@@ -786,8 +789,12 @@ def step_quit(st: State, gui: Gui) -> str:
     gui.trigger("quit")
     wait_until(lambda: not gui.window.isVisible(), 10, "the window to close")
     t0 = time.monotonic()
-    ended = wait_for_workers(EXIT_WAIT_S)
-    check(ended, f"suggestion workers still running {EXIT_WAIT_S:g} s after the window closed")
+    # A model still loading (on its own thread: it cannot be interrupted) ends by itself;
+    # the app itself leaves at once then (app.leave). Here it gets time to end, so that a
+    # worker that never stops is what fails, not a machine that is slow to load a model.
+    wait_s = max(EXIT_WAIT_S, QUIT_WAIT_S)
+    ended = wait_for_workers(wait_s)
+    check(ended, f"suggestion workers still running {wait_s:g} s after the window closed")
     return f"window closed, suggestion workers ended in {time.monotonic() - t0:.1f} s"
 
 

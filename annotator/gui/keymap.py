@@ -41,13 +41,6 @@ BINDINGS: tuple[Binding, ...] = (
             "Flag for later, with a note (again: clear the flag)", "Decide"),
     Binding("take_version", VERSION_KEYS, "Take version",
             "Review: take annotator N's version (a team file's article)", "Decide"),
-    # Entity linking (the entity panel beside the article, when the project has a KB)
-    Binding("link", LINK_KEYS, "Link to candidate",
-            "Link the span at the cursor to the entity panel's candidate N", "Spans"),
-    Binding("link_nil", NIL_KEYS, "Not in the knowledge base",
-            "Mark the span at the cursor: its entity is not in the knowledge base", "Spans"),
-    Binding("unlink", ("Shift+Del", "Shift+Backspace"), "Unlink",
-            "Take the span's link away", "Spans"),
     # Spans
     Binding("label", LABEL_KEYS, "Apply label", "Label the selection / relabel the span", "Spans"),
     Binding("next_span", ("J", "Tab"), "Next span", "Cursor on the next span", "Spans"),
@@ -62,6 +55,13 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("end_left", (",",), "End one token left", "Span end one token left (shrink)", "Spans"),
     Binding("end_right", (".",), "End one token right", "Span end one token right (grow)", "Spans"),
     Binding("clear", ("Esc",), "Clear selection", "Clear the selection", "Spans"),
+    # Entity linking (the entity panel beside the article, when the project has a KB)
+    Binding("link", LINK_KEYS, "Link to candidate",
+            "Link to the entity panel's candidate N", "Spans"),
+    Binding("link_nil", NIL_KEYS, "Not in the knowledge base",
+            "Not in the knowledge base (NIL)", "Spans"),
+    Binding("unlink", ("Shift+Del", "Shift+Backspace"), "Unlink",
+            "Unlink the span", "Spans"),
     # Move between articles without deciding
     Binding("previous", ("Alt+Left", "Ctrl+PgUp"), "&Previous article",
             "Previous article (no decision)", "Move"),
@@ -106,4 +106,6 @@ def keys_text(binding: Binding) -> str:
         return "Shift+1 – Shift+9"
     if binding.keys == NIL_KEYS:
         return "Shift+0"
+    if binding.action == "unlink":
+        return "Shift+Del"
     return " / ".join(binding.keys)
