@@ -115,6 +115,7 @@ class LinkPanel(QFrame):
             self.ids.append(c.entity_id)
             chosen = f" · chosen {c.chosen}×" if c.chosen else ""
             how = {"folded": " · case/accents", "fuzzy": f" · sounds like “{c.alias}”",
+                   "part": f" · part of “{c.alias}”",
                    "linked": " · linked before"}.get(c.match, "")  # fmt: skip
             desc = c.description if len(c.description) <= 90 else c.description[:89] + "…"
             mark = " ✓" if c.entity_id == self._linked else ""

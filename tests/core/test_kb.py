@@ -212,7 +212,8 @@ def test_lookup_tiers_exact_folded_fuzzy_and_unknown(places):
     assert found("Kiev") == [("Q170210", "exact"), ("Q1899", "exact")]
     assert found("KIEV") == [("Q170210", "folded"), ("Q1899", "folded")]
     assert found("zurich") == [("Q72", "folded")]
-    assert found("Kyjiw") == [("Q1899", "fuzzy"), ("Q170210", "fuzzy")]  # Kyiv is closer
+    assert found("Kyjiw") == [("Q1899", "fuzzy"), ("Q170210", "fuzzy"),  # Kyiv is closer
+                              ("Q1899835", "part")]  # and a name it is the first word of
     assert found("Zelenskiy") == [("Q3874799", "fuzzy")]
     assert found("Київ") == [("Q1899", "exact"), ("Q170210", "fuzzy")]
     assert found("Baron") == []  # Bern shares its skeleton, but sounds too different
@@ -322,3 +323,63 @@ def test_unrelated_names_rarely_meet(project):
     wrong = {(name, c.name) for name in CAPITALS for c in candidates(project, name)
              if c.name != name}  # fmt: skip
     assert wrong == set()
+
+
+def test_a_mention_that_is_one_word_of_a_name_finds_it(project):
+    """spaCy's tutorials write a knowledge base as `id,name,description`, with no aliases:
+    later mentions are a surname, or a place without its "Oblast"."""
+    project.kb.add([
+        KbEntry("Q3874799", "Volodymyr Zelenskyy", "President of Ukraine"),
+        KbEntry("Q7747", "Vladimir Putin", "President of Russia"),
+        KbEntry("Q1", "Kherson Oblast", "region of Ukraine"),
+        KbEntry("Q2", "Mykolaiv", "city in Ukraine"),
+        KbEntry("Q8027", "Martin Luther King Jr.", "civil rights leader"),
+        KbEntry("Q9", "The Kremlin", "fortress in Moscow"),
+    ])  # fmt: skip
+
+    def found(mention):
+        return [(c.entity_id, c.match, c.alias) for c in candidates(project, mention)]
+
+    assert found("Zelensky") == [("Q3874799", "part", "Volodymyr Zelenskyy")]
+    assert found("ZELENSKIY") == [("Q3874799", "part", "Volodymyr Zelenskyy")]
+    assert found("President Zelensky") == [("Q3874799", "part", "Volodymyr Zelenskyy")]
+    assert found("Kherson") == [("Q1", "part", "Kherson Oblast")]
+    assert found("Mykolaiv region") == [("Q2", "part", "Mykolaiv")]
+    assert found("King") == [("Q8027", "part", "Martin Luther King Jr.")]  # not "Jr."
+    assert found("Kremlin") == [("Q9", "part", "The Kremlin")]
+    assert found("Putin") == [("Q7747", "part", "Vladimir Putin")]
+    assert found("Luther") == [] and found("President") == [] and found("the") == []
+    # a name that matches whole is all that is offered
+    project.kb.add([KbEntry("Q3", "Kherson", "city in Ukraine")])
+    assert found("Kherson") == [("Q3", "exact", "Kherson")]
+    # ranked below whole-name matches of the same mention, by how alike the word sounds
+    project.kb.add([KbEntry("Q4", "Zelenskiy", "a ship")])
+    assert [c.entity_id for c in candidates(project, "Zelenskyy")] == ["Q4", "Q3874799"]
+    # the keys follow an entity's new names (re-added) and go with it (removed)
+    project.kb.add([KbEntry("Q3874799", "V. Zelenskyy", "President of Ukraine")])
+    assert [c.entity_id for c in candidates(project, "Volodymyr")] == ["Q7747"]  # Vladimir
+    assert [c.entity_id for c in candidates(project, "Zelensky")] == ["Q4", "Q3874799"]
+    project.kb.remove(["Q3874799"])
+    assert [c.entity_id for c in candidates(project, "Zelensky")] == ["Q4"]
+
+
+def test_a_schema_9_knowledge_base_gains_its_part_keys_when_opened(tmp_path):
+    from sqlite_utils import Database
+
+    from annotator.core.store.schema import APPLICATION_ID, migrations
+
+    path = tmp_path / "v9.db"
+    db = Database(path)
+    migrations().apply(db, stop_before="m010_kb_name_parts")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 9")
+    db.execute("INSERT INTO kb_entities(id, name, added_at) VALUES ('Q7747', 'Vladimir Putin', "
+               "'2026-12-01'), ('Q1899', 'Kyiv', '2026-12-01')")  # fmt: skip
+    db.execute("INSERT INTO kb_aliases(entity_id, alias, norm, skeleton) VALUES "
+               f"('Q7747', 'Vladimir Putin', 'vladimir putin', '{skeleton('vladimir putin')}'), "
+               f"('Q1899', 'Kyiv', 'kyiv', '{skeleton('kyiv')}')")  # fmt: skip
+    db.conn.commit()
+    db.close()
+    with Project(path) as p:  # migrated on opening
+        assert [(c.entity_id, c.match) for c in candidates(p, "Putin")] == [("Q7747", "part")]
+        assert [(c.entity_id, c.match) for c in candidates(p, "Kiev")] == [("Q1899", "fuzzy")]

@@ -21,6 +21,11 @@ Zaporizhzhia/Zaporozhye → "zprZ". Names whose consonants differ (Mykolaiv/Niko
 not meet. A skeleton's matches are re-ranked by `similarity` on `phonetic` forms (steps
 1-3, vowels kept), and those below `FUZZY_MIN` are left out, so "Bern" (skeleton "brn")
 is not offered for "Baron".
+
+`ends(norm)`: the skeletons of the first and the last word of a name of two words or more
+("Volodymyr Zelenskyy" → "vldmr", "zlnsk"), of its words of three letters or more that
+are not "the", "and" or a suffix such as "Jr" or "Inc": a mention that is one word of a
+name ("Zelensky", "Kherson" for "Kherson Oblast") finds it as a part match.
 """
 
 from __future__ import annotations
@@ -98,6 +103,29 @@ def skeleton(normed: str) -> str:
     """The transliteration-tolerant key of a norm (see the module docstring)."""
     text = _INNER_VOWEL.sub("", _HEAD_VOWEL.sub("a", _sounds(normed)))
     return _DOUBLE.sub(r"\1", text.replace(" ", ""))
+
+
+_WORD = re.compile(r"[^\W_]+")
+_NOT_ENDS = frozenset(("the", "and", "for", "jr", "sr", "inc", "ltd", "llc", "corp", "plc",
+                       "gmbh"))  # fmt: skip
+
+
+def name_words(normed: str) -> list[str]:
+    """The words of a norm a part match may use: letters and digits, three or more, not
+    an article or a company suffix."""
+    return [w for w in _WORD.findall(normed) if len(w) >= 3 and w not in _NOT_ENDS]
+
+
+def ends(normed: str) -> tuple[str | None, str | None]:
+    """(head, tail): the skeletons of the first and last word of a name of two words or
+    more (see the module docstring); (None, None) for a one-word name."""
+    if len(_WORD.findall(normed)) < 2:
+        return None, None
+    words = name_words(normed)
+    if not words:
+        return None, None
+    head, tail = skeleton(words[0]), skeleton(words[-1])
+    return head or None, tail or None
 
 
 def similarity(a: str, b: str) -> float:

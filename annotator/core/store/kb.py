@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import ProjectError
-from ..kb.keys import norm, skeleton
+from ..kb.keys import ends, norm, skeleton
 from ..wording import plural
 from .connection import Store
 from .settings import Events, now
@@ -138,6 +138,7 @@ class _LinkIndex:
 
 
 _ENTITY_COLS = "id, name, description, label, source, added_at"
+PART_LIMIT = 200  # aliases a part match reads per key
 
 
 class KnowledgeBase:
@@ -194,7 +195,7 @@ class KnowledgeBase:
             rows.append((entity_id, e.name, e.description, e.label, source, stamp))
             for alias in names:
                 key = norm(alias)
-                aliases.append((entity_id, alias, key, skeleton(key)))
+                aliases.append((entity_id, alias, key, skeleton(key), *ends(key)))
         if replaced:
             conn.execute(f"DELETE FROM kb_aliases WHERE entity_id IN "
                          f"({','.join('?' * len(replaced))})", replaced)  # fmt: skip
@@ -203,8 +204,8 @@ class KnowledgeBase:
             "ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
             "description = excluded.description, label = excluded.label, "
             "source = excluded.source, added_at = excluded.added_at", rows)  # fmt: skip
-        conn.executemany("INSERT INTO kb_aliases(entity_id, alias, norm, skeleton) "
-                         "VALUES (?, ?, ?, ?)", aliases)  # fmt: skip
+        conn.executemany("INSERT INTO kb_aliases(entity_id, alias, norm, skeleton, head, tail) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", aliases)  # fmt: skip
         change.aliases = len(aliases)
         return change
 
@@ -308,6 +309,19 @@ class KnowledgeBase:
         return tuple(conn.execute(f"SELECT entity_id, alias FROM kb_aliases WHERE {column} = ?",
                                   [value]).fetchall()  # fmt: skip
                      for column, value in (("alias", alias), ("norm", key), ("skeleton", skel)))
+
+    def parts(self, keys: Sequence[tuple[str, str]], limit: int = PART_LIMIT
+              ) -> list[tuple[str, str]]:  # fmt: skip
+        """(entity id, alias) of the aliases whose `column` ("head", "tail" or "skeleton")
+        is `value`, for each (column, value) of `keys`; at most `limit` of each (a common
+        first name may start thousands of names)."""
+        conn, out = self.store.conn, []
+        for column, value in keys:
+            if column not in ("head", "tail", "skeleton"):
+                raise ValueError(column)
+            out += conn.execute(f"SELECT entity_id, alias FROM kb_aliases WHERE {column} = ? "
+                                "LIMIT ?", [value, limit]).fetchall()  # fmt: skip
+        return out
 
     # ---- links ---------------------------------------------------------------------------
     def linked_count(self, entity_id: str) -> int:

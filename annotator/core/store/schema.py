@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # sqlite-utils is imported only to migrate (its import takes 
     from sqlite_utils.migrations import Migrations
 
 APPLICATION_ID = int.from_bytes(b"ANNO", "big")  # PRAGMA application_id of every project
-SCHEMA_VERSION = 9  # PRAGMA user_version: the number of migrations below
+SCHEMA_VERSION = 10  # PRAGMA user_version: the number of migrations below
 
 
 def m001_initial(db: Database) -> None:
@@ -347,8 +347,26 @@ def m009_terms(db: Database) -> None:
     )
 
 
+def m010_kb_name_parts(db: Database) -> None:
+    """Part matches in the knowledge base: `head` and `tail`, the skeletons of the first and
+    the last word of an alias of two words or more (NULL otherwise), so "Zelensky" finds
+    "Volodymyr Zelenskyy" (annotator/core/kb/keys.py `ends`)."""
+    from ..kb.keys import ends
+
+    db.execute("ALTER TABLE kb_aliases ADD COLUMN head TEXT")
+    db.execute("ALTER TABLE kb_aliases ADD COLUMN tail TEXT")
+    conn = db.conn
+    rows = conn.execute("SELECT entity_id, alias, norm FROM kb_aliases WHERE norm LIKE '% %' "
+                        "OR norm LIKE '%-%'").fetchall()  # fmt: skip
+    conn.executemany("UPDATE kb_aliases SET head = ?, tail = ? WHERE entity_id = ? AND alias = ?",
+                     [(*ends(n), e, a) for e, a, n in rows])  # fmt: skip
+    db.execute("CREATE INDEX idx_kb_head ON kb_aliases(head) WHERE head IS NOT NULL")
+    db.execute("CREATE INDEX idx_kb_tail ON kb_aliases(tail) WHERE tail IS NOT NULL")
+
+
 STEPS = (m001_initial, m002_label_keys, m003_models, m004_article_suggestions, m005_flags,
-         m006_article_counts, m007_versions, m008_knowledge_base, m009_terms)  # fmt: skip
+         m006_article_counts, m007_versions, m008_knowledge_base, m009_terms,
+         m010_kb_name_parts)  # fmt: skip
 
 
 def migrations() -> Migrations:
