@@ -80,21 +80,28 @@ KB_ID_MAX = 200  # characters
 LABEL_MAX = 64  # characters
 
 
+def _check_name(value, what: str, most: int, empty: str, show: bool = False) -> str:
+    """`value` without surrounding whitespace, or ValueError saying why it cannot be `what`
+    ("a label name", "an entity id"): not text, empty, longer than `most`, or holding
+    control characters (`show`: the value's start in that message)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be text, not {type(value).__name__}")
+    value = value.strip()
+    if not value:
+        raise ValueError(empty)
+    if len(value) > most:
+        raise ValueError(f"{what} may have at most {most} characters (this one has {len(value)})")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if bad is not None:
+        where = f" in {value[:40]!r}" if show else ""
+        raise ValueError(f"{what} may not hold control characters (found U+{ord(bad):04X}{where})")
+    return value
+
+
 def check_label_name(name: str) -> str:
     """The label name as stored (surrounding whitespace removed), or ValueError saying why
     it cannot be a label: empty, longer than LABEL_MAX, or holding control characters."""
-    if not isinstance(name, str):
-        raise ValueError(f"a label name must be text, not {type(name).__name__}")
-    name = name.strip()
-    if not name:
-        raise ValueError("a label needs a name")
-    if len(name) > LABEL_MAX:
-        raise ValueError(f"a label name may have at most {LABEL_MAX} characters "
-                         f"(this one has {len(name)})")
-    bad = next((c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
-    if bad is not None:
-        raise ValueError(f"a label name may not hold control characters (found U+{ord(bad):04X})")
-    return name
+    return _check_name(name, "a label name", LABEL_MAX, "a label needs a name")
 
 
 def check_kb_id(kb_id) -> str | None:
@@ -103,16 +110,4 @@ def check_kb_id(kb_id) -> str | None:
     control characters."""
     if kb_id is None:
         return None
-    if not isinstance(kb_id, str):
-        raise ValueError(f"an entity id must be text, not {type(kb_id).__name__}")
-    kb_id = kb_id.strip()
-    if not kb_id:
-        raise ValueError("an entity id may not be empty")
-    if len(kb_id) > KB_ID_MAX:
-        raise ValueError(f"an entity id may have at most {KB_ID_MAX} characters "
-                         f"(this one has {len(kb_id)})")
-    bad = next((c for c in kb_id if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
-    if bad is not None:
-        raise ValueError(f"an entity id may not hold control characters "
-                         f"(found U+{ord(bad):04X} in {kb_id[:40]!r})")
-    return kb_id
+    return _check_name(kb_id, "an entity id", KB_ID_MAX, "an entity id may not be empty", True)

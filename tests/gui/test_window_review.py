@@ -47,6 +47,20 @@ def team_file(tmp_path):
     return pool
 
 
+def on_agreement_dialog(read) -> None:
+    """Calls `read(dialog)` once the (modal) Agreement dialog is shown."""
+
+    def poll():
+        dlg = next((w for w in QApplication.topLevelWidgets()
+                    if isinstance(w, AgreementDialog) and w.isVisible()), None)  # fmt: skip
+        if dlg is None:
+            QTimer.singleShot(30, poll)
+        else:
+            read(dlg)
+
+    QTimer.singleShot(0, poll)
+
+
 def shown(win):
     return [(win.article.text[s.start : s.end], s.label, s.confirmed) for s in win.shown]
 
@@ -90,19 +104,14 @@ def test_disagreements_filter_and_agreement_dialog(qtbot, make_window, tmp_path)
     # article 2: both said the same, so it is not listed
     seen = {}
 
-    def read_and_close():
-        dlg = next((w for w in QApplication.topLevelWidgets()
-                    if isinstance(w, AgreementDialog) and w.isVisible()), None)  # fmt: skip
-        if dlg is None:
-            QTimer.singleShot(30, read_and_close)
-            return
+    def read_and_close(dlg):
         table = dlg.findChild(QTableView, "agreementTable").model()
         seen["figures"] = [[table.index(r, c).data() for c in range(table.columnCount())]
                            for r in range(table.rowCount())]  # fmt: skip
         seen["rows"] = dlg.article_ids()
         dlg.reject()
 
-    QTimer.singleShot(0, read_and_close)
+    on_agreement_dialog(read_and_close)
     win.actions_by_name["agreement"].trigger()
     # articles 1 and 2: 1 + 1 same of 3 + 1 (alice) and 2 + 1 (bob) spans -> F1 = 4/7
     assert seen["figures"][0][:5] == ["all labels, all pairs", "0.571", "2", "4", "3"]
@@ -178,12 +187,7 @@ def test_reviewed_disagreements_are_listed_marked_and_counted_alike(qtbot, make_
     assert note.text() == "2 disagreeing: all reviewed, 2 reviewed (✓, listed last)"
     seen = {}
 
-    def read_and_close():
-        dlg = next((w for w in QApplication.topLevelWidgets()
-                    if isinstance(w, AgreementDialog) and w.isVisible()), None)  # fmt: skip
-        if dlg is None:
-            QTimer.singleShot(30, read_and_close)
-            return
+    def read_and_close(dlg):
         seen["ids"] = dlg.article_ids()
         model = dlg.table.model()
         seen["texts"] = [model.index(r, 4).data() for r in range(model.rowCount())]
@@ -193,7 +197,7 @@ def test_reviewed_disagreements_are_listed_marked_and_counted_alike(qtbot, make_
         dlg.table.selectRow(0)
         dlg._open(dlg.table.model().index(0, 3))  # what Enter on a row does
 
-    QTimer.singleShot(0, read_and_close)
+    on_agreement_dialog(read_and_close)
     win.actions_by_name["agreement"].trigger()
     assert seen["ids"] == listed  # the same articles as the filter
     assert seen["texts"] == ["Madrid is warm.", "Oslo is cold."]
@@ -222,19 +226,14 @@ def test_the_agreement_dialog_shows_link_agreement(qtbot, make_window, tmp_path)
     win = make_window(pool, article=2)
     seen = {}
 
-    def read_and_close():
-        dlg = next((w for w in QApplication.topLevelWidgets()
-                    if isinstance(w, AgreementDialog) and w.isVisible()), None)  # fmt: skip
-        if dlg is None:
-            QTimer.singleShot(30, read_and_close)
-            return
+    def read_and_close(dlg):
         table = dlg.findChild(QTableView, "agreementTable").model()
         last = table.columnCount() - 1
         seen["header"] = table.headerData(last, Qt.Horizontal)
         seen["column"] = [table.index(r, last).data() for r in range(table.rowCount())]
         dlg.reject()
 
-    QTimer.singleShot(0, read_and_close)
+    on_agreement_dialog(read_and_close)
     win.actions_by_name["agreement"].trigger()
     assert seen["header"] == "Links, same id"
     # both gave Merkel and Paris and linked both: Merkel the same id, Paris not (Q90/NIL)
