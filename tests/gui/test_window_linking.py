@@ -121,3 +121,22 @@ def test_searching_an_entity_lists_and_marks_its_mentions(qtbot, make_window, tm
     assert marked == ["Zelensky", "Zelensky"]  # the mentions, not the words "kb" and "Q…"
     win.show_article(3)
     assert [win.article.text[a:b] for a, b in win.view.marks()] == ["Zelenskyy"]
+
+
+def test_a_surname_finds_the_full_name_in_the_panel(qtbot, make_window, tmp_path):
+    """A knowledge base as spaCy's tutorials write it (`id,name,description`, no aliases):
+    the panel offers "Volodymyr Zelenskyy" for "Zelensky", says why, and Shift+1 links."""
+    path = tmp_path / "tutorial.annotator.db"
+    with Project(path) as p:
+        p.ensure_labels(["PERSON", "GPE"])
+        p.set_setting("model", "none")
+        p.kb.add([KbEntry("Q3874799", "Volodymyr Zelenskyy", "President of Ukraine"),
+                  KbEntry("Q1899", "Kyiv", "capital of Ukraine")])  # fmt: skip
+        p.add_records([ArticleRecord(text=TEXT, spans=[at("Zelensky", "PERSON")])])
+    win = make_window(path, worker=True)
+    qtbot.waitUntil(win.is_ready, timeout=30000)
+    cursor_on(qtbot, win, "Zelensky")
+    assert win.link_panel.ids == ["Q3874799"]
+    assert "part of “Volodymyr Zelenskyy”" in win.link_panel.list.item(0).text()
+    qtbot.keyClick(win.view, Qt.Key_1, Qt.ShiftModifier)
+    assert links(win)[0] == ("Zelensky", "Q3874799", False)
