@@ -522,7 +522,7 @@ def gui(
 def train_cmd(
     db: DbOpt = None,
     base: Annotated[
-        str, typer.Option("--base", help="auto (the installed English model), blank, vectors, "
+        str, typer.Option("--base", help="auto (en_core_web_md fine-tuned), blank, vectors, "
                           "or a spaCy pipeline's package name or folder to fine-tune.")
     ] = "auto",
     max_time: Annotated[

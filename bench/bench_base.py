@@ -254,7 +254,8 @@ def main() -> None:
     ap.add_argument("--splits", default="issue,random0,random1", help="fashion-brands splits")
     ap.add_argument("--folds", type=int, default=5, help="k of the news gold's k-fold")
     ap.add_argument("--only-folds", default="", help="run only these folds (e.g. 0,1)")
-    ap.add_argument("--max-minutes", type=float, default=2.0, help="per training")
+    ap.add_argument("--max-minutes", type=float, default=2.0,
+                    help="per training (0: the app's default budget, 50 s per 1,000 articles)")
     ap.add_argument("--log", type=Path, default=None, help="JSON lines, one per run (resume)")
     ap.add_argument("--no-zero-shot", action="store_true")
     args = ap.parse_args()

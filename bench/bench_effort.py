@@ -20,8 +20,17 @@ else rejects it. The learning replay then runs with those terms (suggested as pa
 rules), once per budget, and "patterns + terms" (no decisions, no model) too; the gain is
 against budget 0 (no terms) of the same run.
 
-    uv run python bench/bench_effort.py GOLD.jsonl [--patterns P.jsonl] [--every 100]
-        [--terms 0,50,100,200] [--terms-method top3] [--terms-reject-weight 0.5]
+With `--terms-at K` the terms session comes after the first K texts are accepted (their
+gold mentions are the seeds: a corpus without a patterns file), every budget replaying the
+same first K texts.
+
+GOLD is a Prodigy JSONL file, or `news`: the two seed articles' sentences in article order
+with the gold of bench/data/seed_gold.json (bench_base.py reads them). `--seed` is the
+trainings' seed.
+
+    uv run python bench/bench_effort.py GOLD.jsonl|news [--patterns P.jsonl] [--every 100]
+        [--seed 0] [--terms 0,50,100,200] [--terms-at K] [--terms-method top3]
+        [--terms-reject-weight 0.5]
 """
 
 from __future__ import annotations
@@ -93,7 +102,8 @@ def decide_terms(project: Project, known: dict[str, set[str]], budget: int,
 
 def replay(gold, folder: Path, name: str, *, model, patterns, decisions: bool, every: int,
            max_minutes: float | None, terms: int = 0, known: dict | None = None,
-           term_options: dict | None = None) -> dict:  # fmt: skip
+           term_options: dict | None = None, terms_at: int = 0, seed: int = 0
+           ) -> dict:  # fmt: skip
     from annotator.core.train import registry
     from annotator.core.train.trainer import TrainOptions, train_ner
 
@@ -106,7 +116,9 @@ def replay(gold, folder: Path, name: str, *, model, patterns, decisions: bool, e
     if not decisions:
         project.set_setting("propagation_precision", None)
     ids = project.add_records([ArticleRecord(text=t) for t, _ in gold]).ids
-    chosen = decide_terms(project, known or {}, terms, term_options or {}) if terms else None
+    chosen = None
+    if terms and not terms_at:
+        chosen = decide_terms(project, known or {}, terms, term_options or {})
     service = SuggestionService.from_project(project)
     service.load(project)
     per_text, trainings = [], []
@@ -115,9 +127,13 @@ def replay(gold, folder: Path, name: str, *, model, patterns, decisions: bool, e
         shown = service.compute(project, aid)
         per_text.append(corrections(shown, spans))
         project.set_status(aid, "accepted", confirm=spans)
+        if terms and n == terms_at:  # seeds: the mentions accepted so far
+            chosen = decide_terms(project, known or {}, terms, term_options or {})
+            service = SuggestionService.from_project(project)
+            service.load(project)
         if every and n % every == 0 and n < len(gold):
             t = time.perf_counter()
-            result = train_ner(project, TrainOptions(max_minutes=max_minutes))
+            result = train_ner(project, TrainOptions(max_minutes=max_minutes, seed=seed))
             record = registry.save(project, result)
             trainings.append({"after": n, "f": record.f, "activated": record.activated,
                               "seconds": round(time.perf_counter() - t, 1)})  # fmt: skip
@@ -136,12 +152,15 @@ def blocks(values: list[int], size: int = 100) -> list[float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("gold", type=Path)
+    ap.add_argument("gold", type=Path, help="a Prodigy JSONL file, or news")
     ap.add_argument("--patterns", type=Path)
     ap.add_argument("--every", type=int, default=100, help="retrain every N accepted texts")
     ap.add_argument("--limit", type=int, default=0, help="only the first N texts")
     ap.add_argument("--max-minutes", type=float, default=None, help="per training")
     ap.add_argument("--last", type=int, default=500, help="the tail the target is on")
+    ap.add_argument("--seed", type=int, default=0, help="the trainings' seed")
+    ap.add_argument("--terms-at", type=int, default=0,
+                    help="the terms session after the first N texts (seeds: their mentions)")
     ap.add_argument("--terms", default="", help="term budgets per label, e.g. 0,50,100,200")
     ap.add_argument("--terms-method", default="top3", help="top3, max or centroid")
     ap.add_argument("--terms-reject-weight", type=float, default=None)
@@ -150,7 +169,13 @@ def main() -> None:
     ap.add_argument("--no-patterns-terms", action="store_true",
                     help="skip the patterns + terms replays")
     args = ap.parse_args()
-    gold = read_gold(args.gold)
+    if str(args.gold) == "news":
+        from bench_base import news_gold
+
+        gold = [(t, [Span(s.start, s.end, s.label, "human") for s in spans])
+                for t, spans in news_gold()[0]]  # fmt: skip
+    else:
+        gold = read_gold(args.gold)
     if args.limit:
         gold = gold[: args.limit]
     budgets = [int(b) for b in args.terms.split(",") if b.strip()]
@@ -180,18 +205,20 @@ def main() -> None:
             runs[budget] = replay(gold, folder, f"learning-{budget}", model="auto",
                                   patterns=args.patterns, decisions=True, every=args.every,
                                   max_minutes=args.max_minutes, terms=budget, known=known,
-                                  term_options=options)  # fmt: skip
+                                  term_options=options, terms_at=args.terms_at,
+                                  seed=args.seed)  # fmt: skip
         patterns_only = replay(gold, folder, "patterns", model=None, patterns=args.patterns,
                                decisions=False, every=0, max_minutes=None)
         with_terms = {} if args.no_patterns_terms else {
             b: replay(gold, folder, f"patterns-terms-{b}", model=None, patterns=args.patterns,
                       decisions=False, every=0, max_minutes=None, terms=b, known=known,
-                      term_options=options)
+                      term_options=options, terms_at=args.terms_at)
             for b in budgets if b}  # fmt: skip
     manual = [len(spans) for _, spans in gold]
     out: dict = {
         "texts": len(gold),
         "every": args.every,
+        "seed": args.seed,
         "learning": summary(runs[budgets[0] if budgets else 0]),
         "patterns_only": summary(patterns_only),
         "manual": {"per_block": blocks(manual), "total": sum(manual), "last": rate(manual)},
