@@ -267,11 +267,11 @@ def test_entity_linker_trains_on_the_spacy_export(tmp_path):
     """End to end: mentions linked in the project (as the window links them), exported
     with `export --format spacy`, the knowledge base written by kb/spacy_kb.py, and
     spaCy's entity_linker trained on the exported documents predicts each one's entity."""
-    from spacy.kb import InMemoryLookupKB
+    from linker_training import train_linker_and_predict
     from spacy.training import Example
 
     from annotator.core.annotation import SetLink, accept_edit, shown_spans
-    from annotator.core.kb.spacy_kb import HASH_DIMS, write_spacy_kb
+    from annotator.core.kb.spacy_kb import write_spacy_kb
 
     with Project(tmp_path / "p.db") as p:
         p.add_label("PERSON")
@@ -292,21 +292,7 @@ def test_entity_linker_trains_on_the_spacy_export(tmp_path):
         "links": {(e.start_char, e.end_char): {e.kb_id_: 1.0} for e in d.ents},
         "sent_starts": [1] + [0] * (len(d) - 1)}) for d in docs]  # fmt: skip
 
-    def load_kb(vocab):
-        kb = InMemoryLookupKB(vocab, entity_vector_length=HASH_DIMS)
-        kb.from_disk(tmp_path / "kb")
-        return kb
-
-    linker = nlp.add_pipe("entity_linker", last=True, config={"use_gold_ents": True})
-    linker.set_kb(load_kb)
-    optimizer = nlp.initialize(get_examples=lambda: examples)
-    for _ in range(60):
-        losses: dict[str, float] = {}
-        nlp.update(examples, sgd=optimizer, losses=losses)
-    assert losses["entity_linker"] < 0.01
-    nlp.add_pipe("sentencizer", first=True)
-    ruler = nlp.add_pipe("entity_ruler", before="entity_linker")
-    ruler.add_patterns([{"label": "PERSON", "pattern": [{"LOWER": "russ"},
-                                                        {"LOWER": "cochran"}]}])  # fmt: skip
-    assert [[e.kb_id_ for e in nlp(text).ents] for text, _ in COCHRAN] == [
-        [kb_id] for _, kb_id in COCHRAN]  # fmt: skip
+    patterns = [{"label": "PERSON", "pattern": [{"LOWER": "russ"}, {"LOWER": "cochran"}]}]
+    predicted = train_linker_and_predict(nlp, examples, tmp_path / "kb", patterns,
+                                         [text for text, _ in COCHRAN])  # fmt: skip
+    assert predicted == [[kb_id] for _, kb_id in COCHRAN]

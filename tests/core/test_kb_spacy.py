@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 import spacy
+from linker_training import train_linker_and_predict
 from spacy.kb import InMemoryLookupKB
 from spacy.training import Example
 
@@ -100,11 +101,6 @@ def test_entity_linker_trained_with_the_kb_predicts_the_linked_entity(project, t
     nlp = spacy.blank("en")
     write_spacy_kb(project, tmp_path / "kb", nlp, vectors="hash")
 
-    def load_kb(vocab):
-        kb = InMemoryLookupKB(vocab, entity_vector_length=HASH_DIMS)
-        kb.from_disk(tmp_path / "kb")
-        return kb
-
     examples = []
     for span in project.kb.linked_spans():
         text = project.article(span.article_id).text
@@ -114,18 +110,7 @@ def test_entity_linker_trained_with_the_kb_predicts_the_linked_entity(project, t
             "links": {(span.start, span.end): {span.kb_id: 1.0}},
             "sent_starts": [1] + [0] * (len(doc) - 1),
         }))  # fmt: skip
-    linker = nlp.add_pipe("entity_linker", last=True, config={"use_gold_ents": True})
-    linker.set_kb(load_kb)
-    optimizer = nlp.initialize(get_examples=lambda: examples)
-    assert linker.model.get_dim("nO") == HASH_DIMS
-    for _ in range(60):
-        losses: dict[str, float] = {}
-        nlp.update(examples, sgd=optimizer, losses=losses)
-    assert losses["entity_linker"] < 0.01
-
-    nlp.add_pipe("sentencizer", first=True)
-    ruler = nlp.add_pipe("entity_ruler", before="entity_linker")
-    ruler.add_patterns([{"label": "PERSON", "pattern": [{"LOWER": "russ"},
-                                                        {"LOWER": "cochran"}]}])  # fmt: skip
-    predicted = [[e.kb_id_ for e in nlp(text).ents] for text, _ in TEXTS]
+    patterns = [{"label": "PERSON", "pattern": [{"LOWER": "russ"}, {"LOWER": "cochran"}]}]
+    predicted = train_linker_and_predict(nlp, examples, tmp_path / "kb", patterns,
+                                         [text for text, _ in TEXTS])  # fmt: skip
     assert predicted == [[kb_id] for _, kb_id in TEXTS]
