@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from annotator.core.kb.keys import norm, similarity, skeleton
+from annotator.core.kb.keys import ends, norm, similarity, skeleton
 from annotator.core.kb.loading import add_kb_files
 from annotator.core.kb.lookup import candidates
 from annotator.core.project import Project
@@ -373,13 +373,20 @@ def test_a_schema_9_knowledge_base_gains_its_part_keys_when_opened(tmp_path):
     migrations().apply(db, stop_before="m010_kb_name_parts")
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.execute("PRAGMA user_version = 9")
-    db.execute("INSERT INTO kb_entities(id, name, added_at) VALUES ('Q7747', 'Vladimir Putin', "
-               "'2026-12-01'), ('Q1899', 'Kyiv', '2026-12-01')")  # fmt: skip
-    db.execute("INSERT INTO kb_aliases(entity_id, alias, norm, skeleton) VALUES "
-               f"('Q7747', 'Vladimir Putin', 'vladimir putin', '{skeleton('vladimir putin')}'), "
-               f"('Q1899', 'Kyiv', 'kyiv', '{skeleton('kyiv')}')")  # fmt: skip
+    names = [("Q7747", "Vladimir Putin"), ("Q1899", "Kyiv"), ("Q1", "Conan O'Brien"),
+             ("Q2", "Cross-Border"), ("Q3", "AT&T"), ("Q4", "St.Louis")]  # not only spaces
+    db.conn.executemany("INSERT INTO kb_entities(id, name, added_at) VALUES (?, ?, '2026-12-01')",
+                        names)  # fmt: skip
+    db.conn.executemany("INSERT INTO kb_aliases(entity_id, alias, norm, skeleton) "
+                        "VALUES (?, ?, ?, ?)",
+                        [(e, n, norm(n), skeleton(norm(n))) for e, n in names])  # fmt: skip
     db.conn.commit()
     db.close()
     with Project(path) as p:  # migrated on opening
+        rows = p.store.conn.execute("SELECT norm, head, tail FROM kb_aliases").fetchall()
+        assert sorted(rows) == sorted((n, *ends(n)) for n, _, _ in rows)  # as `add` writes
         assert [(c.entity_id, c.match) for c in candidates(p, "Putin")] == [("Q7747", "part")]
+        assert [c.entity_id for c in candidates(p, "Brien")] == ["Q1"]
+        assert [c.entity_id for c in candidates(p, "border")] == ["Q2"]
+        assert [c.entity_id for c in candidates(p, "Louis")] == ["Q4"]
         assert [(c.entity_id, c.match) for c in candidates(p, "Kiev")] == [("Q1899", "fuzzy")]

@@ -124,7 +124,7 @@ def _parts(kb: KnowledgeBase, key: str) -> dict[str, tuple[float, str]]:
         if not skel:
             continue
         alike = Alike(phonetic(word))
-        for entity_id, alias in kb.parts([(column, skel)]):
+        for entity_id, alias in kb.part_matches(column, skel):
             theirs = norm(alias)
             if at is not None:
                 their_words = name_words(theirs)

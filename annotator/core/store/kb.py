@@ -310,18 +310,15 @@ class KnowledgeBase:
                                   [value]).fetchall()  # fmt: skip
                      for column, value in (("alias", alias), ("norm", key), ("skeleton", skel)))
 
-    def parts(self, keys: Sequence[tuple[str, str]], limit: int = PART_LIMIT
-              ) -> list[tuple[str, str]]:  # fmt: skip
-        """(entity id, alias) of the aliases whose `column` ("head", "tail" or "skeleton")
-        is `value`, for each (column, value) of `keys`; at most `limit` of each (a common
-        first name may start thousands of names)."""
-        conn, out = self.store.conn, []
-        for column, value in keys:
-            if column not in ("head", "tail", "skeleton"):
-                raise ValueError(column)
-            out += conn.execute(f"SELECT entity_id, alias FROM kb_aliases WHERE {column} = ? "
-                                "LIMIT ?", [value, limit]).fetchall()  # fmt: skip
-        return out
+    def part_matches(self, column: str, value: str, limit: int = PART_LIMIT
+                     ) -> list[tuple[str, str]]:  # fmt: skip
+        """(entity id, alias) of at most `limit` aliases whose `column` ("head", "tail" or
+        "skeleton") is `value` (a common first name may start thousands of names)."""
+        if column not in ("head", "tail", "skeleton"):
+            raise ValueError(column)
+        return self.store.conn.execute(
+            f"SELECT entity_id, alias FROM kb_aliases WHERE {column} = ? LIMIT ?",
+            [value, limit]).fetchall()  # fmt: skip
 
     # ---- links ---------------------------------------------------------------------------
     def linked_count(self, entity_id: str) -> int:

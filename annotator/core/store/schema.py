@@ -356,10 +356,10 @@ def m010_kb_name_parts(db: Database) -> None:
     db.execute("ALTER TABLE kb_aliases ADD COLUMN head TEXT")
     db.execute("ALTER TABLE kb_aliases ADD COLUMN tail TEXT")
     conn = db.conn
-    rows = conn.execute("SELECT entity_id, alias, norm FROM kb_aliases WHERE norm LIKE '% %' "
-                        "OR norm LIKE '%-%'").fetchall()  # fmt: skip
+    keys = ((ends(n), e, a) for e, a, n in conn.execute(
+        "SELECT entity_id, alias, norm FROM kb_aliases").fetchall())  # fmt: skip
     conn.executemany("UPDATE kb_aliases SET head = ?, tail = ? WHERE entity_id = ? AND alias = ?",
-                     [(*ends(n), e, a) for e, a, n in rows])  # fmt: skip
+                     [(*k, e, a) for k, e, a in keys if k != (None, None)])  # fmt: skip
     db.execute("CREATE INDEX idx_kb_head ON kb_aliases(head) WHERE head IS NOT NULL")
     db.execute("CREATE INDEX idx_kb_tail ON kb_aliases(tail) WHERE tail IS NOT NULL")
 

