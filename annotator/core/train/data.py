@@ -66,9 +66,11 @@ def rehearsal(nlp, base_spans: Callable[[list[str]], list[list[Span]]], texts: l
     nothing: the base model's own entities on texts nobody annotated (pending ones). Every
     other token is *missing*, not "outside": the base's silence is no evidence, and for a
     label the base does not know (FASHION_BRAND on en_core_web_md) "outside" would teach
-    the model to miss it."""
+    the model to miss it. A text where the base found none of the project's labels would
+    be missing throughout, which teaches nothing and costs a pass: it is left out (for a
+    project whose labels are all new to the base, every text is)."""
     return [example(nlp, text, spans, complete=False)
-            for text, spans in zip(texts, base_spans(texts), strict=True)]  # fmt: skip
+            for text, spans in zip(texts, base_spans(texts), strict=True) if spans]  # fmt: skip
 
 
 def subset(examples: list, texts: list[str], fraction: float, seed: int

@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from ..errors import ProjectError
 from ..records import Span
@@ -279,10 +280,11 @@ def train_ner(project, options: TrainOptions | None = None,
     else:
         baseline = {"f": 0.0, "p": 0.0, "r": 0.0, "none": True, "suggestions": scorer.score(None)}
     train = list(data.train)
-    if fine_tune and options.rehearse:  # the base's own entities, before it learns anything
-        pending = [a.text for a in project.iter_articles(["pending"])][:REHEARSE_MAX]
-        texts = pending[: max(len(train), 50)]
-        labels = set(data.labels)
+    labels = set(data.labels)
+    if (fine_tune and options.rehearse  # the base's own entities, before it learns anything
+            and labels & {label_map.get(lab, lab) for lab in ner.labels}):  # fmt: skip
+        wanted = min(REHEARSE_MAX, max(len(train), 50))
+        texts = [a.text for a in islice(project.iter_articles(["pending"]), wanted)]
         train += rehearsal(nlp, lambda ts: [
             [Span(a, b, lab, "model") for a, b, lab in sorted(mapped(p, label_map, labels))]
             for p in predict(nlp, ts)], texts)  # fmt: skip
