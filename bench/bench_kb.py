@@ -2,7 +2,7 @@
 and the window's start-up with and without it.
 
 Prints JSON. Usage: uv run python bench/bench_kb.py [--entities 100000] [--mentions 1000]
-[--links 6000] [--rounds 3] [--runs 5] [--no-startup]
+[--links 6000] [--rounds 3] [--runs 5] [--no-startup] [--seed 0]
 
 - The entities: Ukrainian and Russian people (a first name and a generated surname) and
   places (a generated name and a suffix), written in Cyrillic and transliterated three
@@ -325,17 +325,20 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5, help="window start-ups of each case")
     ap.add_argument("--rounds", type=int, default=3, help="look-up rounds")
     ap.add_argument("--no-startup", action="store_true")
-    ap.add_argument("--generate", nargs=2, metavar=("FOLDER", "N"), help=argparse.SUPPRESS)
+    ap.add_argument("--seed", type=int, default=0, help="of the entities (mentions: seed + 1)")
+    ap.add_argument("--generate", nargs=3, metavar=("FOLDER", "N", "SEED"),
+                    help=argparse.SUPPRESS)  # fmt: skip
     args = ap.parse_args()
     if args.generate:  # in a child: the parent stays small, so its children's peak RSS
         folder, n = Path(args.generate[0]), int(args.generate[1])  # is theirs (fork)
-        meta = make_kb(folder / "kb.jsonl", n)
+        meta = make_kb(folder / "kb.jsonl", n, int(args.generate[2]))
         (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
         return
     tmp = Path(tempfile.mkdtemp(prefix="bench-kb-"))
     try:
         src = tmp / "kb.jsonl"
-        run_child([sys.executable, __file__, "--generate", str(tmp), str(args.entities)])
+        run_child([sys.executable, __file__, "--generate", str(tmp), str(args.entities),
+                   str(args.seed)])  # fmt: skip
         db = tmp / "kb.annotator.db"
         load = run_child([sys.executable, "-m", "annotator", "kb", "add", "--db", str(db),
                           str(src)])  # fmt: skip
@@ -356,7 +359,9 @@ def main() -> None:
                      "ratio_seconds": round(load["seconds"] / bare["seconds"], 2),
                      "re_add_unchanged": reload},
             "linked_spans": linked,
-            "lookup": measure_lookups(db, mentions(meta, args.mentions), args.rounds),
+            "seed": args.seed,
+            "lookup": measure_lookups(db, mentions(meta, args.mentions, args.seed + 1),
+                                      args.rounds),  # fmt: skip
         }  # fmt: skip
         if not args.no_startup:
             result["startup"] = startup(db, args.runs)
