@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import spacy
+from cli_runs import cli, run
 from spacy.tokens import DocBin
-from typer.testing import CliRunner
 
-from annotator.cli import app
 from annotator.core.project import Project
 from annotator.core.records import ArticleRecord, Span
 
-runner = CliRunner()
 NLP = spacy.blank("en")
 
 
@@ -42,16 +38,8 @@ def corpus(n: int = 40) -> list[ArticleRecord]:
     return out
 
 
-def run(*args, ok: bool = True):
-    result = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
-def cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "annotator", *map(str, args)],
-                          capture_output=True, text=True, encoding="utf-8")  # fmt: skip
 
 
 def add_raw_span(db: Path, article_id: int, start: int, end: int, label: str) -> None:

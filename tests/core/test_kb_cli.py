@@ -5,16 +5,11 @@ mistake is one line and exit 1."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-from typer.testing import CliRunner
+from cli_runs import cli, run
 
-from annotator.cli import app
 from annotator.core.project import Project
 from annotator.core.records import ArticleRecord, Span
-
-runner = CliRunner()
 
 KB = """\
 Q3874799,Volodymyr Zelenskyy,President of Ukraine,Zelensky,Зеленський
@@ -25,16 +20,8 @@ Q3237,Kharkiv,city in Ukraine,Kharkov
 """
 
 
-def run(*args, ok: bool = True):
-    result = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
-def cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "annotator", *map(str, args)],
-                          capture_output=True, text=True)  # fmt: skip
 
 
 def test_add_list_show_lookup_remove_export(tmp_path):

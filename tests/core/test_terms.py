@@ -6,15 +6,13 @@ pattern rules (also from the start-up cache, without spaCy), and the CLI. Real v
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
+from cli_runs import cli, run
 
-from annotator.cli import app
 from annotator.core.project import Project, ProjectError
 from annotator.core.records import ArticleRecord, Span
 from annotator.core.suggest.service import SuggestionService
@@ -33,7 +31,6 @@ BRANDS = {"reebok", "puma", "converse", "vans", "asics", "gucci", "prada"}
 COMMON = {"weather", "council", "meeting", "library", "committee", "budget", "roads",
           "farmers", "harvest", "wheat", "barley", "autumn", "dinner"}  # fmt: skip
 
-runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
@@ -257,11 +254,6 @@ def test_the_training_scorer_sees_the_terms(tmp_path):
 # ---- the command line ----------------------------------------------------------------------
 
 
-def run(*args, ok=True, env=None):
-    result = runner.invoke(app, [str(a) for a in args], catch_exceptions=False, env=env)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
 def test_cli_add_reject_list_remove(tmp_path):
@@ -292,11 +284,6 @@ def test_cli_suggest_prints_candidates_with_scores(tmp_path, vectors):
     scores = [float(line.split("\t")[0]) for line in lines]
     assert scores == sorted(scores, reverse=True) and all(0 < s <= 1.0001 for s in scores)
     assert all(int(line.split("\t")[1]) >= 1 for line in lines)  # times in the articles
-
-
-def cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "annotator", *map(str, args)],
-                          capture_output=True, text=True, env={**os.environ, **(env or {})})
 
 
 def test_cli_a_missing_label_or_vectors_is_one_line(tmp_path):
